@@ -1,0 +1,57 @@
+#include "autoconfig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/header.h"
+#include "core/log.h"
+#include "mcp/auth.h"
+#include "oauth/metadata.h"
+
+void
+nxm_mcp_challenge(struct nxm_app *app, struct nxm_response *resp, const char *error,
+                  const char *description)
+{
+	struct nxm_buf h = {0};
+	char *prm = nxm_metadata_resource_url(&app->cfg);
+	int rc = -1;
+
+	/* Quoted-string values: ours never contain '"' or '\\'. */
+	if (prm == NULL || nxm_buf_puts(&h, "Bearer ") == -1)
+		goto out;
+	if (error != NULL &&
+	    nxm_buf_printf(&h, "error=\"%s\", error_description=\"%s\", ", error, description) == -1)
+		goto out;
+	if (nxm_buf_printf(&h, "resource_metadata=\"%s\", scope=\"%s %s\"", prm, NXM_SCOPE_READ,
+	                   NXM_SCOPE_WRITE) == -1)
+		goto out;
+	rc = nxm_response_error(resp, 401, error != NULL ? error : "unauthorized",
+	                        description != NULL ? description : "this endpoint needs a bearer token");
+	if (rc == 0)
+		rc = nxm_response_set_header(resp, "WWW-Authenticate", h.data);
+out:
+	if (rc == -1)
+		nxm_response_error(resp, 500, "server_error", "cannot build the challenge");
+	free(prm);
+	nxm_buf_free(&h);
+}
+
+void
+nxm_mcp_handle(struct nxm_app *app, const struct nxm_request *req, struct nxm_response *resp)
+{
+	const char *auth = nxm_request_header(req, "authorization"), *token;
+	size_t len;
+
+	if (auth == NULL) {
+		nxm_mcp_challenge(app, resp, NULL, NULL);
+		return;
+	}
+	if (nxm_header_bearer(auth, &token, &len) != NXM_HDR_OK) {
+		nxm_mcp_challenge(app, resp, "invalid_token", "malformed Authorization header");
+		return;
+	}
+	/* Sessions arrive with the OAuth server: until a token can be issued,
+	 * no token can be valid. */
+	nxm_log_info("refused a bearer token: no session store yet");
+	nxm_mcp_challenge(app, resp, "invalid_token", "token not recognised");
+}

@@ -1,0 +1,15 @@
+/* Bearer authentication of /mcp requests and the RFC 6750 / RFC 9728
+ * challenge that sends clients to the protected-resource metadata. */
+#ifndef NXM_MCP_AUTH_H
+#define NXM_MCP_AUTH_H
+
+#include "core/route.h"
+
+/* Answers 401 with WWW-Authenticate: Bearer resource_metadata="…" and, when
+ * error is not NULL, error="…" and error_description="…". */
+void nxm_mcp_challenge(struct nxm_app *app, struct nxm_response *resp, const char *error,
+                       const char *description);
+
+void nxm_mcp_handle(struct nxm_app *app, const struct nxm_request *req, struct nxm_response *resp);
+
+#endif

@@ -1,0 +1,11 @@
+/* The login program: see DESIGN.md §1 for the paths it answers. */
+#include "autoconfig.h"
+
+#include "oauth/programs.h"
+#include "programs/adapter.h"
+
+int
+main(int argc, char **argv)
+{
+	return nxm_adapter_main(&nxm_login_program, argc, argv);
+}
