@@ -54,7 +54,7 @@ nxm_metadata_authorization_server(const struct nxm_config *cfg)
 json_t *
 nxm_metadata_protected_resource(const struct nxm_config *cfg)
 {
-	return json_pack("{s:s, s:[s], s:o*, s:[s]}",
+	return json_pack("{s:s, s:[s], s:o*, s:[s], s:s}",
 	                 "resource", cfg->mcp_url,
 	                 "authorization_servers", cfg->base_url,
 	                 "scopes_supported", scopes(),

@@ -17,6 +17,8 @@
 
 extern char **environ;
 
+#define NXM_CGI_DRAIN_MAX (4u * 1024 * 1024)
+
 static volatile sig_atomic_t stopping;
 
 static void
@@ -63,6 +65,24 @@ write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* A CGI program that exits before reading its whole body makes Apache fail
+ * the request instead of sending our answer (a 413, say), so what is left is
+ * read and dropped, up to a bound. */
+static void
+drain_stdin(void)
+{
+	char buf[8192];
+	size_t total = 0;
+	const char *cl = getenv("CONTENT_LENGTH");
+	ssize_t n;
+
+	/* Without a body there is nothing to drain, and stdin may be a terminal. */
+	if (cl == NULL || *cl == '\0' || strcmp(cl, "0") == 0)
+		return;
+	while (total < NXM_CGI_DRAIN_MAX && (n = stdin_read(NULL, buf, sizeof(buf))) > 0)
+		total += (size_t)n;
+}
+
 static int
 serve_cgi(const struct nxm_program *prog, struct nxm_app *app)
 {
@@ -71,6 +91,7 @@ serve_cgi(const struct nxm_program *prog, struct nxm_app *app)
 	int rc = 1;
 
 	nxm_program_serve(prog, app, environ, stdin_read, NULL, &resp);
+	drain_stdin();
 	if (nxm_response_serialize(&resp, &out) == -1 || write_all(STDOUT_FILENO, out.data, out.len) == -1)
 		nxm_log_err("cannot write the response: %s", strerror(errno));
 	else
