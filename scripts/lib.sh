@@ -86,10 +86,10 @@ nxm_tls() {
 	chmod 600 "$etc/tls.pem"
 }
 
-# nxm_config STATE PORT UPSTREAM [extra lines]: writes etc/nexmcp.conf once.
+# nxm_config STATE PORT UPSTREAM [extra lines]: writes etc/nexmcp.conf. It is
+# generated each time (the port may change); keys and database persist.
 nxm_config() {
 	local state=$1 port=$2 upstream=$3 extra=${4:-}
-	[ -f "$state/etc/nexmcp.conf" ] && return 0
 	cat >"$state/etc/nexmcp.conf" <<CONF
 # nexmcp configuration (see conf/nexmcp.conf.example for every key)
 base_url = https://127.0.0.1:$port
