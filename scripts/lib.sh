@@ -243,7 +243,8 @@ nxm_spawn_fcgi_stop() {
 	for p in login token mcp; do
 		[ -f "$state/run/$p.pid" ] || continue
 		# -F 2 writes one pid per line.
-		while read -r pid; do kill "$pid" 2>/dev/null || true; done <"$state/run/$p.pid"
+		# The last line has no newline.
+		while read -r pid || [ -n "$pid" ]; do kill "$pid" 2>/dev/null || true; done <"$state/run/$p.pid"
 		rm -f "$state/run/$p.pid"
 	done
 }

@@ -172,6 +172,14 @@ nxm_db_migrate(sqlite3 *db, const struct nxm_migration *m, size_t n, int *applie
 	char why[512];
 
 	*applied = 0;
+	/* Checked before touching the database: a broken list must not leave a
+	 * schema that some of it was applied to. */
+	for (size_t i = 1; i < n; i++) {
+		if (m[i].version <= m[i - 1].version) {
+			snprintf(err, errlen, "%s: migrations out of order", m[i].name);
+			return -1;
+		}
+	}
 	if (exec(db,
 	         "CREATE TABLE IF NOT EXISTS schema_version ("
 	         "version INTEGER PRIMARY KEY NOT NULL, name TEXT NOT NULL, "
@@ -181,10 +189,6 @@ nxm_db_migrate(sqlite3 *db, const struct nxm_migration *m, size_t n, int *applie
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && m[i].version <= m[i - 1].version) {
-			snprintf(err, errlen, "%s: migrations out of order", m[i].name);
-			return -1;
-		}
 		if (apply_one(db, &m[i], applied, why, sizeof(why)) == -1) {
 			snprintf(err, errlen, "%s: %s", m[i].name, why);
 			return -1;

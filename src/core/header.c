@@ -98,6 +98,10 @@ form_decode_one(const char *s, size_t n, char **out)
 	enum nxm_header_err err = NXM_HDR_MALFORMED;
 
 	*out = NULL;
+	/* A raw '&' would split "v=<s>" into two parameters and silently drop
+	 * the rest of the id or secret; encoded, it is %26. */
+	if (memchr(s, '&', n) != NULL)
+		return NXM_HDR_MALFORMED;
 	/* Reuse the form decoder on "v=<s>" so both paths share one decoder. */
 	if (nxm_buf_puts(&b, "v=") == -1 || nxm_buf_append(&b, s, n) == -1) {
 		nxm_buf_free(&b);

@@ -45,7 +45,7 @@ nxm_keyring_load(const char *path, struct nxm_keyring *ring, char *err, size_t e
 	ssize_t n;
 	size_t total = 0;
 	int fd = -1, rc = -1, lineno = 0;
-	char *line, *save = NULL;
+	char *line, *next;
 
 	memset(ring, 0, sizeof(*ring));
 	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1) {
@@ -68,7 +68,10 @@ nxm_keyring_load(const char *path, struct nxm_keyring *ring, char *err, size_t e
 		goto out;
 	}
 	buf[total] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
+	/* Not strtok_r: it skips empty lines, and errors would name the wrong line. */
+	for (line = buf; line != NULL; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
 		lineno++;
 		if (line[0] == '#' || line[0] == '\0')
 			continue;

@@ -243,8 +243,10 @@ nxm_program_serve(const struct nxm_program *prog, struct nxm_app *app, char *con
 	case NXM_REQ_TOO_MANY: nxm_response_error(resp, 431, "invalid_request", "request headers too large"); goto out;
 	}
 	r = route_find(prog, req.path);
-	if (r == NULL || !method_allowed(r, req.method)) {
-		/* 404 and 405 are decided without reading the body. */
+	if (r == NULL || !method_allowed(r, req.method) ||
+	    (r->cors == NXM_CORS_ORIGIN &&
+	     !nxm_route_origin_allowed(app, nxm_request_header(&req, "origin")))) {
+		/* 404, 405 and a refused Origin are decided without reading the body. */
 		nxm_route_dispatch(prog, app, &req, resp);
 		goto out;
 	}

@@ -1,5 +1,8 @@
 #include "autoconfig.h"
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,8 +122,13 @@ fail:
 bool
 nxm_url_host_is_loopback(const char *host)
 {
-	return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0 ||
-	       nxm_str_has_prefix(host, "127.");
+	struct in_addr a;
+
+	/* Only a literal 127.0.0.0/8 address: a name such as "127.example.com"
+	 * resolves wherever its owner wants. */
+	if (inet_pton(AF_INET, host, &a) == 1)
+		return (ntohl(a.s_addr) >> 24) == 127;
+	return strcmp(host, "localhost") == 0 || strcmp(host, "[::1]") == 0;
 }
 
 int
