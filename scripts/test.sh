@@ -112,7 +112,7 @@ if [ "${NXM_TEST_QUICK:-0}" != 1 ]; then
 		cp "$NXM_SRC/tests/fuzz/corpus/$t/"* "$work/"
 		if "$B/fuzz/tests/fuzz/fuzz_$t" -max_total_time="${NXM_FUZZ_SECONDS:-15}" -max_len=4096 \
 			-artifact_prefix="$B/fuzz/crash-$t-" "$work" >"$B/fuzz/$t.log" 2>&1; then
-			echo "ok - fuzz_$t: $(grep -Eo 'stat::number_of_executed_units: [0-9]+|#[0-9]+ *DONE.*' "$B/fuzz/$t.log" | tail -n 1)" | tee -a "$B/fuzz.log"
+			echo "ok - fuzz_$t: $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$B/fuzz/$t.log" | tail -n 1)s" | tee -a "$B/fuzz.log"
 		else
 			echo "not ok - fuzz_$t crashed; input kept in $B/fuzz/crash-$t-*" | tee -a "$B/fuzz.log"
 			tail -n 30 "$B/fuzz/$t.log"

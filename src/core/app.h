@@ -21,9 +21,9 @@ struct nxm_app {
 	struct nxm_config cfg;
 	struct nxm_keyring keys;
 	sqlite3 *db;
-	bool ready;             /* false: every request answers 503 */
-	char error[512];        /* why it is not ready; logged, never sent */
-	time_t (*now)(void);    /* replaceable clock for tests */
+	bool ready;          /* false: every request answers 503 */
+	char error[512];     /* why it is not ready; logged, never sent */
+	time_t (*now)(void); /* replaceable clock for tests */
 };
 
 /* Loads what `needs` asks for. On failure the app is not ready and error

@@ -68,11 +68,24 @@ nxm_config_duration(const char *s, long min, long max, long *out)
 		return -1;
 	memcpy(num, s, n + 1);
 	switch (num[n - 1]) {
-	case 's': mult = 1; num[n - 1] = '\0'; break;
-	case 'm': mult = 60; num[n - 1] = '\0'; break;
-	case 'h': mult = 3600; num[n - 1] = '\0'; break;
-	case 'd': mult = 86400; num[n - 1] = '\0'; break;
-	default: break;
+	case 's':
+		mult = 1;
+		num[n - 1] = '\0';
+		break;
+	case 'm':
+		mult = 60;
+		num[n - 1] = '\0';
+		break;
+	case 'h':
+		mult = 3600;
+		num[n - 1] = '\0';
+		break;
+	case 'd':
+		mult = 86400;
+		num[n - 1] = '\0';
+		break;
+	default:
+		break;
 	}
 	v = nxm_strtonum(num, 0, max, &errstr);
 	if (errstr != NULL || v > max / mult || v * mult < min)
@@ -125,7 +138,8 @@ add_origins(struct loader *l, const char *key, const char *value)
 
 	if (copy == NULL)
 		return fail(l, key, "out of memory");
-	for (tok = strtok_r(copy, " \t,", &save); tok != NULL; tok = strtok_r(NULL, " \t,", &save)) {
+	for (tok = strtok_r(copy, " \t,", &save); tok != NULL;
+	     tok = strtok_r(NULL, " \t,", &save)) {
 		char origin[512];
 		struct nxm_config *c = l->cfg;
 
@@ -135,7 +149,8 @@ add_origins(struct loader *l, const char *key, const char *value)
 		}
 		if (nxm_header_origin(tok, origin, sizeof(origin)) != NXM_HDR_OK) {
 			char msg[300];
-			snprintf(msg, sizeof(msg), "not an origin (scheme://host[:port]): %.200s", tok);
+			snprintf(msg, sizeof(msg), "not an origin (scheme://host[:port]): %.200s",
+			         tok);
 			ok = fail(l, key, msg);
 			break;
 		}
@@ -181,7 +196,8 @@ on_entry(void *user, const char *section, const char *key, const char *value)
 		if (nxm_config_duration(value, SESSION_LIFETIME_MIN, SESSION_LIFETIME_MAX,
 		                        &c->session_lifetime) == -1)
 			return fail(l, key,
-			            "expected a duration between 60s and 7d, such as 28800, 480m or 8h");
+			            "expected a duration between 60s and 7d, such as 28800, 480m "
+			            "or 8h");
 		return 1;
 	}
 	if (strcmp(key, "log_level") == 0) {

@@ -11,14 +11,14 @@
 #define NXM_CONFIG_ERRLEN      512
 
 struct nxm_config {
-	char *path;          /* the file it came from */
-	char *base_url;      /* normalised, no trailing slash */
-	char *base_path;     /* path of base_url, "" at the root */
-	char *mcp_url;       /* base_url + "/mcp": the protected resource */
+	char *path;      /* the file it came from */
+	char *base_url;  /* normalised, no trailing slash */
+	char *base_path; /* path of base_url, "" at the root */
+	char *mcp_url;   /* base_url + "/mcp": the protected resource */
 	char *database;
 	char *key_file;
-	char *upstream;      /* Nexudus base URL, no trailing slash */
-	char *upstream_proxy; /* NULL: no proxy, whatever the environment says */
+	char *upstream;        /* Nexudus base URL, no trailing slash */
+	char *upstream_proxy;  /* NULL: no proxy, whatever the environment says */
 	long session_lifetime; /* seconds */
 	char *allowed_origins[NXM_CONFIG_MAX_ORIGINS]; /* normalised origins */
 	size_t n_allowed_origins;

@@ -57,7 +57,8 @@ nxm_b64url_encode(const void *in, size_t n, char *out, size_t outsz)
 	if (n > (SIZE_MAX / 4) * 3 - 3 || nxm_b64url_encoded_len(n) >= outsz)
 		return -1;
 	for (i = 0; i + 2 < n; i += 3) {
-		unsigned long v = ((unsigned long)p[i] << 16) | ((unsigned long)p[i + 1] << 8) | p[i + 2];
+		unsigned long v =
+		        ((unsigned long)p[i] << 16) | ((unsigned long)p[i + 1] << 8) | p[i + 2];
 		out[o++] = b64url_alphabet[(v >> 18) & 63];
 		out[o++] = b64url_alphabet[(v >> 12) & 63];
 		out[o++] = b64url_alphabet[(v >> 6) & 63];
@@ -185,9 +186,10 @@ nxm_hkdf_sha256(const void *salt, size_t saltlen, const void *ikm, size_t ikmlen
 	/* An absent salt is HashLen zero bytes (RFC 5869 §2.2); OpenSSL does that
 	 * when the parameter is left out, but rejects a zero-length one. */
 	if (saltlen > 0)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, saltlen);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-	                                         infolen > 0 ? (void *)info : (void *)empty, infolen);
+		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
+		                                         saltlen);
+	*p++ = OSSL_PARAM_construct_octet_string(
+	        OSSL_KDF_PARAM_INFO, infolen > 0 ? (void *)info : (void *)empty, infolen);
 	*p = OSSL_PARAM_construct_end();
 	if (EVP_KDF_derive(ctx, out, outlen, params) != 1) {
 		log_openssl(__func__, "EVP_KDF_derive failed");
@@ -201,8 +203,8 @@ out:
 }
 
 static int
-aead_run(int enc, const unsigned char *key, const unsigned char *iv, const void *aad,
-         size_t aadlen, const void *in, size_t inlen, unsigned char *out, unsigned char *tag)
+aead_run(int enc, const unsigned char *key, const unsigned char *iv, const void *aad, size_t aadlen,
+         const void *in, size_t inlen, unsigned char *out, unsigned char *tag)
 {
 	EVP_CIPHER_CTX *ctx = NULL;
 	int len = 0, rc = -1;

@@ -117,9 +117,9 @@ record_version(sqlite3 *db, const struct nxm_migration *m)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (nxm_db_prepare(db,
-	                   "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
-	                   &st) == -1)
+	if (nxm_db_prepare(
+	            db, "INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)",
+	            &st) == -1)
 		return -1;
 	if (sqlite3_bind_int(st, 1, m->version) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC) == SQLITE_OK &&
@@ -157,11 +157,10 @@ apply_one(sqlite3 *db, const struct nxm_migration *m, int *applied, char *err, s
 		goto rollback;
 	(*applied)++;
 	return 0;
-rollback:
-	{
-		char ignored[64];
-		exec(db, "ROLLBACK", ignored, sizeof(ignored));
-	}
+rollback : {
+	char ignored[64];
+	exec(db, "ROLLBACK", ignored, sizeof(ignored));
+}
 	return -1;
 }
 

@@ -168,14 +168,22 @@ const char *
 nxm_form_strerror(enum nxm_form_err err)
 {
 	switch (err) {
-	case NXM_FORM_OK: return "no error";
-	case NXM_FORM_NOMEM: return "out of memory";
-	case NXM_FORM_TOO_LONG: return "parameters too long";
-	case NXM_FORM_TOO_MANY: return "too many parameters";
-	case NXM_FORM_BAD_ESCAPE: return "malformed percent-encoding";
-	case NXM_FORM_BAD_CHAR: return "control character or invalid UTF-8";
-	case NXM_FORM_EMPTY_NAME: return "parameter without a name";
-	case NXM_FORM_DUPLICATE: return "parameter repeated";
+	case NXM_FORM_OK:
+		return "no error";
+	case NXM_FORM_NOMEM:
+		return "out of memory";
+	case NXM_FORM_TOO_LONG:
+		return "parameters too long";
+	case NXM_FORM_TOO_MANY:
+		return "too many parameters";
+	case NXM_FORM_BAD_ESCAPE:
+		return "malformed percent-encoding";
+	case NXM_FORM_BAD_CHAR:
+		return "control character or invalid UTF-8";
+	case NXM_FORM_EMPTY_NAME:
+		return "parameter without a name";
+	case NXM_FORM_DUPLICATE:
+		return "parameter repeated";
 	}
 	return "unknown error";
 }
@@ -187,8 +195,8 @@ nxm_form_encode(struct nxm_buf *out, const char *s)
 
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
 		char esc[3];
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
 			if (nxm_buf_append(out, p, 1) == -1)
 				return -1;
 			continue;

@@ -17,8 +17,8 @@ enum nxm_form_err {
 	NXM_FORM_NOMEM,
 	NXM_FORM_TOO_LONG,
 	NXM_FORM_TOO_MANY,
-	NXM_FORM_BAD_ESCAPE,  /* '%' not followed by two hex digits */
-	NXM_FORM_BAD_CHAR,    /* NUL, control character or invalid UTF-8 after decoding */
+	NXM_FORM_BAD_ESCAPE, /* '%' not followed by two hex digits */
+	NXM_FORM_BAD_CHAR,   /* NUL, control character or invalid UTF-8 after decoding */
 	NXM_FORM_EMPTY_NAME,
 	NXM_FORM_DUPLICATE,
 };
@@ -35,8 +35,8 @@ struct nxm_params {
 
 /* Decodes s[0..len). On error, *out is empty and the failing parameter's
  * name, when known, is left in err_name (truncated, never a value). */
-enum nxm_form_err nxm_form_parse(const char *s, size_t len, struct nxm_params *out,
-                                 char *err_name, size_t err_name_size);
+enum nxm_form_err nxm_form_parse(const char *s, size_t len, struct nxm_params *out, char *err_name,
+                                 size_t err_name_size);
 const char *nxm_params_get(const struct nxm_params *p, const char *name);
 /* Wipes every value: forms carry passwords. */
 void nxm_params_free(struct nxm_params *p);

@@ -241,8 +241,8 @@ nxm_header_accepts(const char *accept, const char *media_type)
 			return false;
 		while (semi != NULL && semi < end) {
 			const char *next = memchr(semi + 1, ';', (size_t)(end - semi - 1));
-			if (!copy_lower_trim(semi + 1, (size_t)((next ? next : end) - semi - 1), param,
-			                     sizeof(param)))
+			if (!copy_lower_trim(semi + 1, (size_t)((next ? next : end) - semi - 1),
+			                     param, sizeof(param)))
 				return false;
 			if (strncmp(param, "q=", 2) == 0 && parse_qvalue(param + 2, &q) == -1)
 				return false;
@@ -358,12 +358,18 @@ const char *
 nxm_header_strerror(enum nxm_header_err err)
 {
 	switch (err) {
-	case NXM_HDR_OK: return "no error";
-	case NXM_HDR_ABSENT: return "header absent";
-	case NXM_HDR_TOO_LONG: return "header too long";
-	case NXM_HDR_MALFORMED: return "header malformed";
-	case NXM_HDR_WRONG_SCHEME: return "wrong authentication scheme";
-	case NXM_HDR_NOMEM: return "out of memory";
+	case NXM_HDR_OK:
+		return "no error";
+	case NXM_HDR_ABSENT:
+		return "header absent";
+	case NXM_HDR_TOO_LONG:
+		return "header too long";
+	case NXM_HDR_MALFORMED:
+		return "header malformed";
+	case NXM_HDR_WRONG_SCHEME:
+		return "wrong authentication scheme";
+	case NXM_HDR_NOMEM:
+		return "out of memory";
 	}
 	return "unknown error";
 }

@@ -10,12 +10,23 @@ nxm_html_escape(struct nxm_buf *out, const char *s)
 	for (const char *p = s; *p != '\0'; p++) {
 		const char *rep = NULL;
 		switch (*p) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&#39;"; break;
-		default: break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&#39;";
+			break;
+		default:
+			break;
 		}
 		if ((rep != NULL ? nxm_buf_puts(out, rep) : nxm_buf_append(out, p, 1)) == -1)
 			return -1;
@@ -27,10 +38,10 @@ int
 nxm_html_headers(struct nxm_response *resp)
 {
 	if (nxm_response_set_header(resp, "Content-Type", "text/html; charset=utf-8") == -1 ||
-	    nxm_response_set_header(resp, "Content-Security-Policy",
-	                            "default-src 'none'; style-src 'self'; img-src 'self'; "
-	                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'") ==
-	            -1 ||
+	    nxm_response_set_header(
+	            resp, "Content-Security-Policy",
+	            "default-src 'none'; style-src 'self'; img-src 'self'; "
+	            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'") == -1 ||
 	    nxm_response_set_header(resp, "X-Frame-Options", "DENY") == -1 ||
 	    nxm_response_set_header(resp, "Referrer-Policy", "no-referrer") == -1 ||
 	    nxm_response_set_header(resp, "Cache-Control", "no-store") == -1)
@@ -47,9 +58,10 @@ nxm_html_page(struct nxm_response *resp, int status, const char *title, const ch
 	nxm_buf_reset(b);
 	resp->status = status;
 	if (nxm_html_headers(resp) == -1 ||
-	    nxm_buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-	                    "<title>") == -1 ||
+	    nxm_buf_puts(
+	            b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	               "<title>") == -1 ||
 	    nxm_html_escape(b, title) == -1 || nxm_buf_puts(b, "</title>\n") == -1)
 		return -1;
 	if (stylesheet != NULL &&

@@ -127,7 +127,8 @@ request_path(struct nxm_request *req, char *const *envp, const char *base_path)
 			return NXM_REQ_NOMEM;
 		}
 	}
-	if (b.len == 0 || b.data[0] != '/' || !nxm_utf8_valid_text((unsigned char *)b.data, b.len)) {
+	if (b.len == 0 || b.data[0] != '/' ||
+	    !nxm_utf8_valid_text((unsigned char *)b.data, b.len)) {
 		nxm_buf_free(&b);
 		return NXM_REQ_BAD;
 	}
@@ -189,7 +190,9 @@ nxm_request_from_env(struct nxm_request *req, char *const *envp, const char *bas
 		 * CGIPassAuth; both spellings end up as "authorization". */
 		if ((name = nxm_strndup(*e + 5, (size_t)(eq - *e - 5))) == NULL)
 			goto fail;
-		rc = nxm_request_header(req, name) == NULL ? nxm_request_add_header(req, name, eq + 1) : 0;
+		rc = nxm_request_header(req, name) == NULL
+		             ? nxm_request_add_header(req, name, eq + 1)
+		             : 0;
 		free(name);
 		if (rc == -1) {
 			err = NXM_REQ_TOO_MANY;
@@ -271,8 +274,7 @@ nxm_response_header(const struct nxm_response *resp, const char *name)
 }
 
 int
-nxm_response_text(struct nxm_response *resp, int status, const char *content_type,
-                  const char *body)
+nxm_response_text(struct nxm_response *resp, int status, const char *content_type, const char *body)
 {
 	resp->status = status;
 	nxm_buf_reset(&resp->body);
@@ -305,8 +307,7 @@ out:
 }
 
 int
-nxm_response_error(struct nxm_response *resp, int status, const char *code,
-                   const char *description)
+nxm_response_error(struct nxm_response *resp, int status, const char *code, const char *description)
 {
 	json_t *o = json_object();
 
@@ -323,40 +324,66 @@ const char *
 nxm_http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 302: return "Found";
-	case 303: return "See Other";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 406: return "Not Acceptable";
-	case 409: return "Conflict";
-	case 413: return "Content Too Large";
-	case 415: return "Unsupported Media Type";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 302:
+		return "Found";
+	case 303:
+		return "See Other";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
+	case 409:
+		return "Conflict";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Unknown";
 	}
 }
 
 int
 nxm_response_serialize(const struct nxm_response *resp, struct nxm_buf *out)
 {
-	if (nxm_buf_printf(out, "Status: %d %s\r\n", resp->status, nxm_http_reason(resp->status)) == -1)
+	if (nxm_buf_printf(out, "Status: %d %s\r\n", resp->status, nxm_http_reason(resp->status)) ==
+	    -1)
 		return -1;
 	for (size_t i = 0; i < resp->nheaders; i++)
-		if (nxm_buf_printf(out, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value) == -1)
+		if (nxm_buf_printf(out, "%s: %s\r\n", resp->headers[i].name,
+		                   resp->headers[i].value) == -1)
 			return -1;
 	if (nxm_buf_puts(out, "\r\n") == -1)
 		return -1;

@@ -11,14 +11,14 @@
 
 #include "core/util.h"
 
-#define NXM_REQ_MAX_HEADERS   64
-#define NXM_REQ_MAX_HEADER    8192    /* one header value */
-#define NXM_REQ_MAX_URI       8192
-#define NXM_REQ_MAX_BODY      1048576 /* hard cap; routes set lower ones */
-#define NXM_RESP_MAX_HEADERS  32
+#define NXM_REQ_MAX_HEADERS  64
+#define NXM_REQ_MAX_HEADER   8192 /* one header value */
+#define NXM_REQ_MAX_URI      8192
+#define NXM_REQ_MAX_BODY     1048576 /* hard cap; routes set lower ones */
+#define NXM_RESP_MAX_HEADERS 32
 
 struct nxm_header {
-	char *name;  /* lower case, '-' separated: "content-type" */
+	char *name; /* lower case, '-' separated: "content-type" */
 	char *value;
 };
 
@@ -43,10 +43,10 @@ struct nxm_response {
 enum nxm_request_err {
 	NXM_REQ_OK = 0,
 	NXM_REQ_NOMEM,
-	NXM_REQ_BAD,         /* malformed CGI variables: 400 */
-	NXM_REQ_NOT_BELOW,   /* path outside the base path: 404 */
-	NXM_REQ_TOO_LARGE,   /* body over the limit: 413 */
-	NXM_REQ_TOO_MANY,    /* too many or too long headers: 431 */
+	NXM_REQ_BAD,       /* malformed CGI variables: 400 */
+	NXM_REQ_NOT_BELOW, /* path outside the base path: 404 */
+	NXM_REQ_TOO_LARGE, /* body over the limit: 413 */
+	NXM_REQ_TOO_MANY,  /* too many or too long headers: 431 */
 };
 
 /* Builds a request from a CGI environment (REQUEST_METHOD, REQUEST_URI or

@@ -30,7 +30,8 @@ parse_line(char *line, struct nxm_key *key)
 		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
 		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
 			return -1;
-	if (nxm_b64url_decode(secret, strlen(secret), key->secret, sizeof(key->secret), &len) == -1 ||
+	if (nxm_b64url_decode(secret, strlen(secret), key->secret, sizeof(key->secret), &len) ==
+	            -1 ||
 	    len != NXM_KEY_LEN)
 		return -1;
 	memcpy(key->id, id, NXM_KEY_ID_LEN + 1);
@@ -64,7 +65,8 @@ nxm_keyring_load(const char *path, struct nxm_keyring *ring, char *err, size_t e
 	while ((n = read(fd, buf + total, sizeof(buf) - 1 - total)) > 0)
 		total += (size_t)n;
 	if (n == -1 || total >= sizeof(buf) - 1) {
-		snprintf(err, errlen, "%s: %s", path, n == -1 ? strerror(errno) : "key file too large");
+		snprintf(err, errlen, "%s: %s", path,
+		         n == -1 ? strerror(errno) : "key file too large");
 		goto out;
 	}
 	buf[total] = '\0';
@@ -76,7 +78,8 @@ nxm_keyring_load(const char *path, struct nxm_keyring *ring, char *err, size_t e
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
 		if (ring->n >= NXM_KEYRING_MAX) {
-			snprintf(err, errlen, "%s:%d: more than %d keys", path, lineno, NXM_KEYRING_MAX);
+			snprintf(err, errlen, "%s:%d: more than %d keys", path, lineno,
+			         NXM_KEYRING_MAX);
 			goto out;
 		}
 		if (parse_line(line, &ring->keys[ring->n]) == -1) {

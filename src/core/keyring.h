@@ -6,10 +6,10 @@
 
 #include <stddef.h>
 
-#define NXM_KEY_LEN       32
-#define NXM_KEY_ID_LEN    8
-#define NXM_KEYRING_MAX   8
-#define NXM_KEYFILE_MAX   4096
+#define NXM_KEY_LEN     32
+#define NXM_KEY_ID_LEN  8
+#define NXM_KEYRING_MAX 8
+#define NXM_KEYFILE_MAX 4096
 
 struct nxm_key {
 	char id[NXM_KEY_ID_LEN + 1]; /* 8 characters of base64url */

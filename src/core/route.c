@@ -9,8 +9,8 @@
 #include "core/route.h"
 #include "core/url.h"
 
-#define CORS_ALLOW_HEADERS                                                                     \
-	"Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, "          \
+#define CORS_ALLOW_HEADERS                                                                         \
+	"Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, "              \
 	"Mcp-Method, Mcp-Name, Last-Event-ID"
 #define CORS_EXPOSE_HEADERS "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate"
 #define CORS_MAX_AGE        "600"
@@ -19,8 +19,8 @@ static const struct {
 	const char *name;
 	unsigned bit;
 } methods[] = {
-        {"GET", NXM_GET},         {"HEAD", NXM_HEAD},   {"POST", NXM_POST},
-        {"PUT", NXM_PUT},         {"DELETE", NXM_DELETE}, {"OPTIONS", NXM_OPTIONS},
+        {"GET", NXM_GET}, {"HEAD", NXM_HEAD},     {"POST", NXM_POST},
+        {"PUT", NXM_PUT}, {"DELETE", NXM_DELETE}, {"OPTIONS", NXM_OPTIONS},
 };
 
 int
@@ -117,7 +117,8 @@ set_cors(const struct nxm_route *r, struct nxm_app *app, const struct nxm_reques
 		return 0;
 	case NXM_CORS_PUBLIC:
 		return nxm_response_set_header(resp, "Access-Control-Allow-Origin", "*") == -1 ||
-		                       nxm_response_set_header(resp, "Access-Control-Expose-Headers",
+		                       nxm_response_set_header(resp,
+		                                               "Access-Control-Expose-Headers",
 		                                               CORS_EXPOSE_HEADERS) == -1
 		               ? -1
 		               : 0;
@@ -126,7 +127,8 @@ set_cors(const struct nxm_route *r, struct nxm_app *app, const struct nxm_reques
 			return nxm_response_set_header(resp, "Vary", "Origin");
 		return nxm_response_set_header(resp, "Access-Control-Allow-Origin", origin) == -1 ||
 		                       nxm_response_set_header(resp, "Vary", "Origin") == -1 ||
-		                       nxm_response_set_header(resp, "Access-Control-Expose-Headers",
+		                       nxm_response_set_header(resp,
+		                                               "Access-Control-Expose-Headers",
 		                                               CORS_EXPOSE_HEADERS) == -1
 		               ? -1
 		               : 0;
@@ -141,7 +143,8 @@ preflight(const struct nxm_route *r, struct nxm_response *resp)
 
 	if (allow_list(route_methods(r), allow, sizeof(allow)) == -1 ||
 	    nxm_response_set_header(resp, "Access-Control-Allow-Methods", allow) == -1 ||
-	    nxm_response_set_header(resp, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS) == -1 ||
+	    nxm_response_set_header(resp, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS) ==
+	            -1 ||
 	    nxm_response_set_header(resp, "Access-Control-Max-Age", CORS_MAX_AGE) == -1 ||
 	    nxm_response_set_header(resp, "Allow", allow) == -1) {
 		nxm_response_error(resp, 500, "server_error", "cannot build the preflight answer");
@@ -174,8 +177,9 @@ nxm_route_dispatch(const struct nxm_program *prog, struct nxm_app *app,
 	if (r->cors == NXM_CORS_ORIGIN &&
 	    !nxm_route_origin_allowed(app, nxm_request_header(req, "origin"))) {
 		nxm_log_info("refused origin on %s", r->path);
-		nxm_response_error(resp, 403, "forbidden_origin",
-		                   "this Origin is not allowed; add it to allowed_origins in nexmcp.conf");
+		nxm_response_error(
+		        resp, 403, "forbidden_origin",
+		        "this Origin is not allowed; add it to allowed_origins in nexmcp.conf");
 		return;
 	}
 	if (nxm_method_parse(req->method, &m) == 0 && m == NXM_OPTIONS)
@@ -185,7 +189,6 @@ nxm_route_dispatch(const struct nxm_program *prog, struct nxm_app *app,
 	if (set_cors(r, app, req, resp) == -1)
 		nxm_response_error(resp, 500, "server_error", "cannot build the CORS headers");
 }
-
 
 static int
 read_body(struct nxm_request *req, size_t len, nxm_read_fn *fn, void *ctx)
@@ -235,12 +238,23 @@ nxm_program_serve(const struct nxm_program *prog, struct nxm_app *app, char *con
 	}
 	err = nxm_request_from_env(&req, envp, app->cfg.base_path);
 	switch (err) {
-	case NXM_REQ_OK: break;
-	case NXM_REQ_NOMEM: nxm_response_error(resp, 500, "server_error", "out of memory"); goto out;
-	case NXM_REQ_BAD: nxm_response_error(resp, 400, "invalid_request", "malformed request"); goto out;
-	case NXM_REQ_NOT_BELOW: nxm_response_error(resp, 404, "not_found", "no such endpoint"); goto out;
-	case NXM_REQ_TOO_LARGE: nxm_response_error(resp, 413, "invalid_request", "request body too large"); goto out;
-	case NXM_REQ_TOO_MANY: nxm_response_error(resp, 431, "invalid_request", "request headers too large"); goto out;
+	case NXM_REQ_OK:
+		break;
+	case NXM_REQ_NOMEM:
+		nxm_response_error(resp, 500, "server_error", "out of memory");
+		goto out;
+	case NXM_REQ_BAD:
+		nxm_response_error(resp, 400, "invalid_request", "malformed request");
+		goto out;
+	case NXM_REQ_NOT_BELOW:
+		nxm_response_error(resp, 404, "not_found", "no such endpoint");
+		goto out;
+	case NXM_REQ_TOO_LARGE:
+		nxm_response_error(resp, 413, "invalid_request", "request body too large");
+		goto out;
+	case NXM_REQ_TOO_MANY:
+		nxm_response_error(resp, 431, "invalid_request", "request headers too large");
+		goto out;
 	}
 	r = route_find(prog, req.path);
 	if (r == NULL || !method_allowed(r, req.method) ||
@@ -261,7 +275,8 @@ nxm_program_serve(const struct nxm_program *prog, struct nxm_app *app, char *con
 	}
 	if (read_body(&req, len, fn, ctx) == -1) {
 		nxm_log_warn("%s: short request body", prog->name);
-		nxm_response_error(resp, 400, "invalid_request", "request body shorter than announced");
+		nxm_response_error(resp, 400, "invalid_request",
+		                   "request body shorter than announced");
 		goto out;
 	}
 	nxm_route_dispatch(prog, app, &req, resp);

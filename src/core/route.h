@@ -21,9 +21,9 @@ enum nxm_method {
 };
 
 enum nxm_cors {
-	NXM_CORS_NONE,    /* pages for the browser itself: no CORS headers */
-	NXM_CORS_PUBLIC,  /* metadata, token, register, revoke: any origin, no cookies */
-	NXM_CORS_ORIGIN,  /* /mcp: Origin must be allowed (DNS rebinding defence) */
+	NXM_CORS_NONE,   /* pages for the browser itself: no CORS headers */
+	NXM_CORS_PUBLIC, /* metadata, token, register, revoke: any origin, no cookies */
+	NXM_CORS_ORIGIN, /* /mcp: Origin must be allowed (DNS rebinding defence) */
 };
 
 typedef void nxm_handler(struct nxm_app *app, const struct nxm_request *req,

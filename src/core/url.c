@@ -50,7 +50,8 @@ nxm_url_parse(const char *s, struct nxm_url *u)
 	int rc = -1;
 
 	memset(u, 0, sizeof(*u));
-	if (s == NULL || strlen(s) > 8192 || !nxm_utf8_valid_text((const unsigned char *)s, strlen(s)))
+	if (s == NULL || strlen(s) > 8192 ||
+	    !nxm_utf8_valid_text((const unsigned char *)s, strlen(s)))
 		return -1;
 	for (const char *p = s; *p != '\0'; p++)
 		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n' || *p == '\\')

@@ -6,15 +6,15 @@
 #include <stdbool.h>
 
 struct nxm_url {
-	char *scheme;   /* lower case */
-	char *user;     /* NULL when absent; userinfo is refused by most callers */
-	char *host;     /* lower case; IPv6 in brackets */
-	char *port;     /* NULL when absent */
+	char *scheme;      /* lower case */
+	char *user;        /* NULL when absent; userinfo is refused by most callers */
+	char *host;        /* lower case; IPv6 in brackets */
+	char *port;        /* NULL when absent */
 	unsigned port_num; /* explicit or the scheme's default, 0 if none */
-	char *path;     /* at least "/" for hierarchical URLs */
-	char *query;    /* NULL when absent */
-	char *fragment; /* NULL when absent */
-	char *normalised; /* the whole URL as libcurl re-serialises it */
+	char *path;        /* at least "/" for hierarchical URLs */
+	char *query;       /* NULL when absent */
+	char *fragment;    /* NULL when absent */
+	char *normalised;  /* the whole URL as libcurl re-serialises it */
 };
 
 /* Parses an absolute URL. Non-web schemes ("cursor://cb") are accepted so

@@ -209,8 +209,8 @@ cmd_check(const struct nxm_config *cfg, int argc, char **argv)
 	if (nxm_keyring_load(cfg->key_file, &ring, err, sizeof(err)) == -1) {
 		failures += report(0, "key file", err);
 	} else {
-		snprintf(detail, sizeof(detail), "%s (%zu key%s, current %s)", cfg->key_file, ring.n,
-		         ring.n == 1 ? "" : "s", ring.keys[0].id);
+		snprintf(detail, sizeof(detail), "%s (%zu key%s, current %s)", cfg->key_file,
+		         ring.n, ring.n == 1 ? "" : "s", ring.keys[0].id);
 		failures += report(1, "key file", detail);
 		nxm_keyring_wipe(&ring);
 	}
@@ -218,8 +218,10 @@ cmd_check(const struct nxm_config *cfg, int argc, char **argv)
 	if (nxm_db_open(cfg->database, NXM_DB_READWRITE, &db, err, sizeof(err)) == -1) {
 		failures += report(0, "database", err);
 	} else if (nxm_db_schema_version(db, &version) == -1 || version != want) {
-		snprintf(detail, sizeof(detail), "%s: schema version %d, this build needs %d (run "
-		         "nexmcpctl migrate)", cfg->database, version, want);
+		snprintf(detail, sizeof(detail),
+		         "%s: schema version %d, this build needs %d (run "
+		         "nexmcpctl migrate)",
+		         cfg->database, version, want);
 		failures += report(0, "database", detail);
 	} else {
 		snprintf(detail, sizeof(detail), "%s (schema version %d)", cfg->database, version);
@@ -255,10 +257,18 @@ main(int argc, char **argv)
 	/* '+': stop at the command, whose options are its own. */
 	while ((c = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': config = optarg; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		case 'V': puts("nexmcpctl " PACKAGE_VERSION); return 0;
-		default: fprintf(stderr, "Try 'nexmcpctl --help'.\n"); return 2;
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		case 'V':
+			puts("nexmcpctl " PACKAGE_VERSION);
+			return 0;
+		default:
+			fprintf(stderr, "Try 'nexmcpctl --help'.\n");
+			return 2;
 		}
 	}
 	if (optind >= argc)

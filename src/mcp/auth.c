@@ -19,14 +19,15 @@ nxm_mcp_challenge(struct nxm_app *app, struct nxm_response *resp, const char *er
 	/* Quoted-string values: ours never contain '"' or '\\'. */
 	if (prm == NULL || nxm_buf_puts(&h, "Bearer ") == -1)
 		goto out;
-	if (error != NULL &&
-	    nxm_buf_printf(&h, "error=\"%s\", error_description=\"%s\", ", error, description) == -1)
+	if (error != NULL && nxm_buf_printf(&h, "error=\"%s\", error_description=\"%s\", ", error,
+	                                    description) == -1)
 		goto out;
 	if (nxm_buf_printf(&h, "resource_metadata=\"%s\", scope=\"%s %s\"", prm, NXM_SCOPE_READ,
 	                   NXM_SCOPE_WRITE) == -1)
 		goto out;
 	rc = nxm_response_error(resp, 401, error != NULL ? error : "unauthorized",
-	                        description != NULL ? description : "this endpoint needs a bearer token");
+	                        description != NULL ? description
+	                                            : "this endpoint needs a bearer token");
 	if (rc == 0)
 		rc = nxm_response_set_header(resp, "WWW-Authenticate", h.data);
 out:

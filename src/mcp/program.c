@@ -11,6 +11,8 @@ static const struct nxm_route mcp_routes[] = {
 };
 
 const struct nxm_program nxm_mcp_program = {
-        "nexmcp-mcp", mcp_routes, NXM_ARRAY_LEN(mcp_routes),
+        "nexmcp-mcp",
+        mcp_routes,
+        NXM_ARRAY_LEN(mcp_routes),
         NXM_APP_NEEDS_DB | NXM_APP_NEEDS_KEYS,
 };

@@ -20,17 +20,20 @@ static int
 set_common(CURL *h, const struct nxm_config *cfg)
 {
 	return curl_easy_setopt(h, CURLOPT_PROXY, cfg->upstream_proxy ? cfg->upstream_proxy : "") !=
-	                       CURLE_OK ||
-	               curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http") != CURLE_OK ||
-	               curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-	               curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-	               curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)NXM_NEXUDUS_TIMEOUT_S) != CURLE_OK ||
-	               curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)NXM_NEXUDUS_TIMEOUT_S) !=
-	                       CURLE_OK ||
-	               curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	               curl_easy_setopt(h, CURLOPT_USERAGENT, "nexmcp/" PACKAGE_VERSION) != CURLE_OK
-	       ? -1
-	       : 0;
+	                               CURLE_OK ||
+	                       curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http") !=
+	                               CURLE_OK ||
+	                       curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	                       curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	                       curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)NXM_NEXUDUS_TIMEOUT_S) !=
+	                               CURLE_OK ||
+	                       curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
+	                                        (long)NXM_NEXUDUS_TIMEOUT_S) != CURLE_OK ||
+	                       curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	                       curl_easy_setopt(h, CURLOPT_USERAGENT, "nexmcp/" PACKAGE_VERSION) !=
+	                               CURLE_OK
+	               ? -1
+	               : 0;
 }
 
 int

@@ -22,8 +22,7 @@ error_page(struct nxm_app *app, struct nxm_response *resp, int status, const cha
 }
 
 void
-nxm_authorize_handle(struct nxm_app *app, const struct nxm_request *req,
-                     struct nxm_response *resp)
+nxm_authorize_handle(struct nxm_app *app, const struct nxm_request *req, struct nxm_response *resp)
 {
 	struct nxm_params params;
 	enum nxm_form_err err;
@@ -33,7 +32,8 @@ nxm_authorize_handle(struct nxm_app *app, const struct nxm_request *req,
 	err = nxm_form_parse(req->query, strlen(req->query), &params, bad, sizeof(bad));
 	if (err != NXM_FORM_OK) {
 		snprintf(msg, sizeof(msg),
-		         "The sign-in link is damaged (%s%s%s). Start the connection again from your "
+		         "The sign-in link is damaged (%s%s%s). Start the connection again from "
+		         "your "
 		         "AI assistant.",
 		         nxm_form_strerror(err), bad[0] ? ": " : "", bad);
 		error_page(app, resp, 400, msg);
@@ -41,15 +41,17 @@ nxm_authorize_handle(struct nxm_app *app, const struct nxm_request *req,
 	}
 	client_id = nxm_params_get(&params, "client_id");
 	if (client_id == NULL || *client_id == '\0') {
-		error_page(app, resp, 400,
-		           "The application that sent you here did not say who it is (no client_id). "
-		           "Start the connection again from your AI assistant.");
+		error_page(
+		        app, resp, 400,
+		        "The application that sent you here did not say who it is (no client_id). "
+		        "Start the connection again from your AI assistant.");
 	} else {
 		/* Client registration arrives with the OAuth server; until then no
 		 * client is known, so none may start a sign-in. */
 		error_page(app, resp, 400,
 		           "The application that sent you here is not registered with this server "
-		           "(unknown client_id). Remove the connector from your AI assistant and add it "
+		           "(unknown client_id). Remove the connector from your AI assistant and "
+		           "add it "
 		           "again.");
 	}
 	nxm_params_free(&params);

@@ -31,35 +31,30 @@ scopes(void)
 json_t *
 nxm_metadata_authorization_server(const struct nxm_config *cfg)
 {
-	json_t *auth_methods = json_pack("[sss]", "none", "client_secret_basic", "client_secret_post");
+	json_t *auth_methods =
+	        json_pack("[sss]", "none", "client_secret_basic", "client_secret_post");
 
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:[s], s:[s], s:[s], s:o*, s:O*, s:o*, "
-	                 "s:b, s:b, s:[s]}",
-	                 "issuer", cfg->base_url,
-	                 "authorization_endpoint", endpoint(cfg, "/authorize"),
-	                 "token_endpoint", endpoint(cfg, "/token"),
-	                 "registration_endpoint", endpoint(cfg, "/register"),
-	                 "revocation_endpoint", endpoint(cfg, "/revoke"),
-	                 "response_types_supported", "code",
-	                 "grant_types_supported", "authorization_code",
-	                 "code_challenge_methods_supported", "S256",
-	                 "token_endpoint_auth_methods_supported", auth_methods,
-	                 "revocation_endpoint_auth_methods_supported", auth_methods,
-	                 "scopes_supported", scopes(),
-	                 "client_id_metadata_document_supported", 1,
-	                 "authorization_response_iss_parameter_supported", 1,
-	                 "response_modes_supported", "query");
+	return json_pack(
+	        "{s:s, s:o, s:o, s:o, s:o, s:[s], s:[s], s:[s], s:o*, s:O*, s:o*, "
+	        "s:b, s:b, s:[s]}",
+	        "issuer", cfg->base_url, "authorization_endpoint", endpoint(cfg, "/authorize"),
+	        "token_endpoint", endpoint(cfg, "/token"), "registration_endpoint",
+	        endpoint(cfg, "/register"), "revocation_endpoint", endpoint(cfg, "/revoke"),
+	        "response_types_supported", "code", "grant_types_supported", "authorization_code",
+	        "code_challenge_methods_supported", "S256", "token_endpoint_auth_methods_supported",
+	        auth_methods, "revocation_endpoint_auth_methods_supported", auth_methods,
+	        "scopes_supported", scopes(), "client_id_metadata_document_supported", 1,
+	        "authorization_response_iss_parameter_supported", 1, "response_modes_supported",
+	        "query");
 }
 
 json_t *
 nxm_metadata_protected_resource(const struct nxm_config *cfg)
 {
-	return json_pack("{s:s, s:[s], s:o*, s:[s], s:s}",
-	                 "resource", cfg->mcp_url,
-	                 "authorization_servers", cfg->base_url,
-	                 "scopes_supported", scopes(),
-	                 "bearer_methods_supported", "header",
-	                 "resource_name", "nexmcp: Nexudus tools for AI assistants");
+	return json_pack("{s:s, s:[s], s:o*, s:[s], s:s}", "resource", cfg->mcp_url,
+	                 "authorization_servers", cfg->base_url, "scopes_supported", scopes(),
+	                 "bearer_methods_supported", "header", "resource_name",
+	                 "nexmcp: Nexudus tools for AI assistants");
 }
 
 char *

@@ -35,10 +35,15 @@ static const struct nxm_route login_routes[] = {
 };
 
 const struct nxm_program nxm_token_program = {
-        "nexmcp-token", token_routes, NXM_ARRAY_LEN(token_routes), NXM_APP_NEEDS_DB,
+        "nexmcp-token",
+        token_routes,
+        NXM_ARRAY_LEN(token_routes),
+        NXM_APP_NEEDS_DB,
 };
 
 const struct nxm_program nxm_login_program = {
-        "nexmcp-login", login_routes, NXM_ARRAY_LEN(login_routes),
+        "nexmcp-login",
+        login_routes,
+        NXM_ARRAY_LEN(login_routes),
         NXM_APP_NEEDS_DB | NXM_APP_NEEDS_KEYS,
 };

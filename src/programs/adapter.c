@@ -92,7 +92,8 @@ serve_cgi(const struct nxm_program *prog, struct nxm_app *app)
 
 	nxm_program_serve(prog, app, environ, stdin_read, NULL, &resp);
 	drain_stdin();
-	if (nxm_response_serialize(&resp, &out) == -1 || write_all(STDOUT_FILENO, out.data, out.len) == -1)
+	if (nxm_response_serialize(&resp, &out) == -1 ||
+	    write_all(STDOUT_FILENO, out.data, out.len) == -1)
 		nxm_log_err("cannot write the response: %s", strerror(errno));
 	else
 		rc = 0;

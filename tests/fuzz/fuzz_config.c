@@ -19,7 +19,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (fd == -1)
 		return 0;
-	if (write(fd, data, size) == (ssize_t)size && nxm_config_load(path, &cfg, err, sizeof(err)) == 0)
+	if (write(fd, data, size) == (ssize_t)size &&
+	    nxm_config_load(path, &cfg, err, sizeof(err)) == 0)
 		nxm_config_free(&cfg);
 	close(fd);
 	unlink(path);

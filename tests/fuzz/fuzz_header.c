@@ -20,7 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (s == NULL)
 		return 0;
-	if (nxm_header_bearer(s, &tok, &len) == NXM_HDR_OK && (tok < s || tok + len > s + strlen(s)))
+	if (nxm_header_bearer(s, &tok, &len) == NXM_HDR_OK &&
+	    (tok < s || tok + len > s + strlen(s)))
 		abort();
 	if (nxm_header_basic(s, &id, &secret) == NXM_HDR_OK && (id == NULL || secret == NULL))
 		abort();
