@@ -65,6 +65,7 @@ nxm_layout() {
 	install -m 755 "$build"/cgi-bin/login.fcgi "$build"/cgi-bin/token.fcgi "$build"/cgi-bin/mcp.fcgi \
 		"$state/www/cgi-bin/"
 	install -m 755 "$build/nexmcpctl" "$state/nexmcpctl"
+	install -m 755 "$build/nexudus-sim" "$state/nexudus-sim"
 	install -m 644 "$NXM_SRC/cgi-bin/.htaccess" "$state/www/cgi-bin/.htaccess"
 	install -m 644 "$NXM_SRC/conf/htaccess.example" "$state/www/.htaccess"
 	install -m 644 "$NXM_SRC"/html/static/* "$state/www/static/"
@@ -266,6 +267,32 @@ nxm_wait_https() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# nxm_sim_start STATE PORT: the Nexudus simulator on loopback, seeded on its
+# first run; sets NXM_SIM_PID.
+nxm_sim_start() {
+	local state=$1 port=$2 i
+	mkdir -p "$state/sim"
+	chmod 700 "$state/sim"
+	"$state/nexudus-sim" --db "$state/sim/nexudus-sim.db" --seed-if-empty ||
+		nxm_die "cannot seed the Nexudus simulator"
+	"$state/nexudus-sim" --db "$state/sim/nexudus-sim.db" --listen "127.0.0.1:$port" \
+		>"$state/log/nexudus-sim.log" 2>&1 &
+	NXM_SIM_PID=$!
+	for i in $(seq 1 100); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
+		sleep 0.05
+	done
+	nxm_die "the Nexudus simulator did not start; see $state/log/nexudus-sim.log"
+}
+
+nxm_sim_stop() {
+	if [ -n "${NXM_SIM_PID:-}" ]; then
+		kill -TERM "$NXM_SIM_PID" 2>/dev/null || true
+		wait "$NXM_SIM_PID" 2>/dev/null || true
+		NXM_SIM_PID=
+	fi
 }
 
 nxm_server_stop() {

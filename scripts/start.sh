@@ -9,7 +9,9 @@
 #   NEXMCP_SERVER     lighttpd (default) or apache (mod_fcgid)
 #   NEXMCP_STATE_DIR  deployment directory (default /var/lib/nexmcp as root,
 #                     ~/.local/state/nexmcp otherwise)
-#   NEXMCP_UPSTREAM   Nexudus base URL (default https://spaces.nexudus.com)
+#   NEXMCP_UPSTREAM   Nexudus base URL; by default the bundled Nexudus
+#                     simulator, seeded with a demo space on the first run
+#   NEXMCP_SIM_PORT   the simulator's loopback port (default 8900)
 set -euo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -21,7 +23,8 @@ if [ "$(id -u)" -eq 0 ]; then
 else
 	STATE=${NEXMCP_STATE_DIR:-$HOME/.local/state/nexmcp}
 fi
-UPSTREAM=${NEXMCP_UPSTREAM:-https://spaces.nexudus.com}
+SIM_PORT=${NEXMCP_SIM_PORT:-8900}
+UPSTREAM=${NEXMCP_UPSTREAM:-}
 
 case $PORT in
 '' | *[!0-9]*) nxm_die "NEXMCP_PORT must be a port number, not '$PORT'" ;;
@@ -39,18 +42,26 @@ nxm_build "$NXM_SRC/_build/release"
 mkdir -p "$STATE"
 nxm_layout "$NXM_SRC/_build/release" "$STATE"
 nxm_tls "$STATE"
-nxm_config "$STATE" "$PORT" "$UPSTREAM"
-nxm_init "$STATE"
-"$STATE/nexmcpctl" -c "$STATE/etc/nexmcp.conf" check -n >/dev/null ||
-	nxm_die "nexmcpctl check failed: run $STATE/nexmcpctl -c $STATE/etc/nexmcp.conf check"
-
 stop() {
 	trap - INT TERM
 	nxm_log "stopping"
 	nxm_server_stop
+	nxm_sim_stop
 	exit 0
 }
 trap stop INT TERM
+# Whatever ends this script also ends what it started.
+trap 'nxm_server_stop; nxm_sim_stop' EXIT
+if [ -z "$UPSTREAM" ]; then
+	nxm_sim_start "$STATE" "$SIM_PORT"
+	UPSTREAM=http://127.0.0.1:$SIM_PORT
+fi
+nxm_config "$STATE" "$PORT" "$UPSTREAM"
+nxm_init "$STATE"
+"$STATE/nexmcpctl" -c "$STATE/etc/nexmcp.conf" check -n >/dev/null ||
+	nxm_die "nexmcpctl check failed: run $STATE/nexmcpctl -c $STATE/etc/nexmcp.conf check"
+"$STATE/nexmcpctl" -c "$STATE/etc/nexmcp.conf" check >"$STATE/log/check.log" 2>&1 ||
+	nxm_log "warning: the upstream $UPSTREAM does not answer (see $STATE/log/check.log)"
 
 if [ "$SERVER" = lighttpd ]; then
 	nxm_lighttpd_conf "$STATE" "$PORT"
@@ -59,10 +70,14 @@ else
 	nxm_apache_conf "$STATE" "$PORT" fcgid
 	nxm_apache_start "$STATE" fcgid
 fi
-nxm_wait_https "$PORT" || { nxm_server_stop; nxm_die "the web server did not come up; see $STATE/log/"; }
+nxm_wait_https "$PORT" || { nxm_server_stop; nxm_sim_stop; nxm_die "the web server did not come up; see $STATE/log/"; }
 
 echo "nexmcp is running ($SERVER, state in $STATE, logs in $STATE/log/)"
 echo "Upstream: $UPSTREAM"
+if [ -n "${NXM_SIM_PID:-}" ]; then
+	echo "Upstream is the bundled Nexudus simulator (demo data, not Nexudus)."
+	echo "Demo admin: $("$STATE/nexudus-sim" --demo-admin)"
+fi
 echo "TLS certificate (self-signed): $STATE/etc/tls.crt"
 echo "MCP URL: https://127.0.0.1:$PORT/mcp"
 # `wait` returns when a signal arrives, so the trap runs at once.

@@ -12,7 +12,7 @@ set -uo pipefail
 # shellcheck source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-nxm_apt $NXM_BUILD_PKGS $NXM_LIGHTTPD_PKGS $NXM_APACHE_PKGS jq valgrind libfcgi-bin \
+nxm_apt $NXM_BUILD_PKGS $NXM_LIGHTTPD_PKGS $NXM_APACHE_PKGS jq valgrind libfcgi-bin sqlite3 \
 	clang libclang-rt-14-dev xz-utils
 
 B=$NXM_SRC/_build
@@ -76,6 +76,10 @@ grep -E '^(PASS|FAIL|ERROR|XFAIL|XPASS|SKIP):' "$B/check.log"
 [ $rc -eq 0 ] || cat "$B/test/test-suite.log"
 count_make_check "$B/test" "unit tests and fuzz corpora" $rc
 
+echo "== Nexudus simulator over HTTP"
+run_logged "$B/sim.log" bash "$NXM_SRC/tests/sim/run.sh" "$B/test" "$NXM_SRC"
+count_tap "simulator" $? "$B/sim.log"
+
 echo "== integration: lighttpd, Apache mod_fcgid, mod_proxy_fcgi, mod_cgid over TLS"
 run_logged "$B/integration.log" bash "$NXM_SRC/tests/integration/run.sh" "$B/test" "$NXM_SRC"
 count_tap "integration" $? "$B/integration.log"
@@ -105,7 +109,7 @@ if [ "${NXM_TEST_QUICK:-0}" != 1 ]; then
 	echo "== fuzzing: each libFuzzer target for ${NXM_FUZZ_SECONDS:-15} s"
 	CC=clang nxm_build "$B/fuzz" --enable-fuzzing --enable-werror
 	: >"$B/fuzz.log"
-	for t in form header url config b64url request; do
+	for t in form header url config b64url request simhttp; do
 		work=$B/fuzz/corpus-$t
 		rm -rf "$work"
 		mkdir -p "$work"
