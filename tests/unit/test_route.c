@@ -649,8 +649,8 @@ static void
 test_authorize_without_client_id(void **state)
 {
 	static const char *const uris[] = {
-	        "/authorize?response_type=code&redirect_uri=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
-	        "&state=<script>x</script>",
+	        ("/authorize?response_type=code&redirect_uri=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+	         "&state=<script>x</script>"),
 	        "/authorize?<script>alert(1)</script>=1&client_id=",
 	        "/authorize",
 	};
