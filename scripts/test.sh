@@ -105,6 +105,13 @@ if [ "${NXM_TEST_QUICK:-0}" != 1 ]; then
 		grep -rhE -A5 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$B/asan/tests/out/integration"/*/log | head -40
 	fi
 	count_tap "sanitizers: integration" $rc "$B/asan-integration.log"
+	NXM_SIM_TEST_PORT=28950 run_logged "$B/asan-sim.log" bash "$NXM_SRC/tests/sim/run.sh" "$B/asan" "$NXM_SRC"
+	rc=$?
+	if grep -qE 'ERROR: AddressSanitizer|runtime error:' "$B/asan/tests/out/sim/sim.log"; then
+		echo "not ok - sanitizer report from the simulator" >>"$B/asan-sim.log"
+		grep -E -A5 'ERROR: AddressSanitizer|runtime error:' "$B/asan/tests/out/sim/sim.log" | head -40
+	fi
+	count_tap "sanitizers: simulator" $rc "$B/asan-sim.log"
 
 	echo "== fuzzing: each libFuzzer target for ${NXM_FUZZ_SECONDS:-15} s"
 	CC=clang nxm_build "$B/fuzz" --enable-fuzzing --enable-werror

@@ -134,6 +134,12 @@ api GET "/api/spaces/bookings?from_Booking_FromTime=${ANCHOR}T00:00&to_Booking_F
 check_jq "date range from_/to_" "(.Records | length) > 0 and all(.Records[]; .FromTime >= \"${ANCHOR}T00:00:00Z\" and .FromTime <= \"2026-06-22T00:00:00Z\")"
 api GET '/api/spaces/bookings?size=1'
 check_jq "bookings carry the member's name and Local twins" '(.Records[0].CoworkerFullName | length) > 0 and (.Records[0].FromTimeLocal | length) > 0 and (.Records[0].FromTimeLocal | endswith("Z") | not)'
+api GET "/api/billing/coworkerinvoices?to_CoworkerInvoice_DueDate=${ANCHOR}T00:00&CoworkerInvoice_Paid=false&size=1000"
+check_jq "overdue invoices: range and boolean filters together" "(.Records | length) > 0 and all(.Records[]; .Paid == false and .DueDate <= \"${ANCHOR}T00:00:00Z\")"
+api GET "/api/billing/coworkerinvoices?from_CoworkerInvoice_TotalAmount=1000&size=1000"
+check_jq "numeric range filter" '(.Records | length) > 0 and all(.Records[]; .TotalAmount >= 1000)'
+api GET "/api/spaces/checkins?from_Checkin_FromTime=${ANCHOR}T00:00&size=1000"
+check_jq "today's check-ins, some still open" "(.Records | length) > 0 and all(.Records[]; .FromTime >= \"${ANCHOR}\") and any(.Records[]; .ToTime == null)"
 api GET "/api/billing/coworkerinvoices?CoworkerInvoice_Paid=false&size=1000"
 check_jq "unpaid invoices filter" '(.Records | length) > 0 and all(.Records[]; .Paid == false)'
 I1=$(jq '.Records[0].Id' "$BODY")
