@@ -33,6 +33,23 @@ lower(char *s)
 			*s = (char)(*s + 32);
 }
 
+static bool
+host_chars_ok(const char *h)
+{
+	bool v6 = h[0] == '[';
+
+	for (const char *p = h; *p != '\0'; p++) {
+		char c = *p;
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_')
+			continue;
+		if (v6 && (c == ':' || (p == h && c == '[') || (p[1] == '\0' && c == ']')))
+			continue;
+		return false;
+	}
+	return true;
+}
+
 static unsigned
 default_port(const char *scheme)
 {
@@ -67,6 +84,10 @@ nxm_url_parse(const char *s, struct nxm_url *u)
 		goto out;
 	lower(u->scheme);
 	lower(u->host);
+	/* libcurl percent-decodes the host: "%FF" would come back as a raw byte.
+	 * Hosts are names, addresses or bracketed IPv6 literals, in ASCII. */
+	if (!host_chars_ok(u->host))
+		goto out;
 	u->user = part(h, CURLUPART_USER, 0);
 	u->port = part(h, CURLUPART_PORT, 0);
 	u->path = part(h, CURLUPART_PATH, 0);

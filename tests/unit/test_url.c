@@ -258,6 +258,24 @@ test_base_refused(void **state)
 	assert_base_refused("/nexmcp", "absolute");
 }
 
+/* libcurl decodes percent escapes in the host; a raw byte that is not ASCII
+ * would then make a "normalised" URL that does not parse again (found by
+ * fuzz_url). */
+static void
+test_parse_host_escapes(void **state)
+{
+	struct nxm_url u;
+	char *base = NULL, *path = NULL;
+	const char *why;
+
+	assert_int_equal(nxm_url_parse("https://ff%FFff/x", &u), -1);
+	assert_int_equal(nxm_url_parse("https://exa%6Dple.com/x", &u), 0);
+	assert_string_equal(u.host, "example.com");
+	nxm_url_free(&u);
+	assert_int_equal(nxm_url_base("https:/FF%FFFFFFFF", &base, &path, &why), -1);
+	assert_int_equal(nxm_url_parse("https://b\xc3\xa4r.example/", &u), -1);
+}
+
 int
 main(void)
 {
@@ -271,6 +289,7 @@ main(void)
 	        cmocka_unit_test(test_loopback),
 	        cmocka_unit_test(test_base),
 	        cmocka_unit_test(test_base_refused),
+	        cmocka_unit_test(test_parse_host_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
