@@ -121,7 +121,9 @@ if [ "${NXM_TEST_QUICK:-0}" != 1 ]; then
 		rm -rf "$work"
 		mkdir -p "$work"
 		cp "$NXM_SRC/tests/fuzz/corpus/$t/"* "$work/"
+		# A fixed seed keeps CI reproducible; NXM_FUZZ_SEED=0 picks a random one.
 		if "$B/fuzz/tests/fuzz/fuzz_$t" -max_total_time="${NXM_FUZZ_SECONDS:-15}" -max_len=4096 \
+			-seed="${NXM_FUZZ_SEED:-1}" \
 			-artifact_prefix="$B/fuzz/crash-$t-" "$work" >"$B/fuzz/$t.log" 2>&1; then
 			echo "ok - fuzz_$t: $(grep -Eo 'Done [0-9]+ runs in [0-9]+ second' "$B/fuzz/$t.log" | tail -n 1)s" | tee -a "$B/fuzz.log"
 		else
