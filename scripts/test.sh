@@ -84,6 +84,14 @@ echo "== integration: lighttpd, Apache mod_fcgid, mod_proxy_fcgi, mod_cgid over 
 run_logged "$B/integration.log" bash "$NXM_SRC/tests/integration/run.sh" "$B/test" "$NXM_SRC"
 count_tap "integration" $? "$B/integration.log"
 
+echo "== OAuth server end to end (lighttpd and Apache, simulator upstream)"
+: >"$B/oauth.log"
+for server in lighttpd apache; do
+	bash "$NXM_SRC/tests/integration/oauth.sh" "$B/test" "$NXM_SRC" "$server" 2>&1 | tee -a "$B/oauth.log"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || echo "not ok - oauth suite under $server exited with an error" >>"$B/oauth.log"
+done
+count_tap "oauth" 0 "$B/oauth.log"
+
 echo "== valgrind: 1,000 FastCGI requests per program"
 run_logged "$B/valgrind.log" bash "$NXM_SRC/tests/integration/valgrind.sh" "$B/test" "$NXM_SRC" 1000
 count_tap "valgrind" $? "$B/valgrind.log"

@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "mcp/auth.h"
 #include "oauth/metadata.h"
+#include "oauth/session.h"
 
 void
 nxm_mcp_challenge(struct nxm_app *app, struct nxm_response *resp, const char *error,
@@ -41,6 +42,8 @@ void
 nxm_mcp_handle(struct nxm_app *app, const struct nxm_request *req, struct nxm_response *resp)
 {
 	const char *auth = nxm_request_header(req, "authorization"), *token;
+	enum nxm_token_err err;
+	struct nxm_session s;
 	size_t len;
 
 	if (auth == NULL) {
@@ -51,8 +54,24 @@ nxm_mcp_handle(struct nxm_app *app, const struct nxm_request *req, struct nxm_re
 		nxm_mcp_challenge(app, resp, "invalid_token", "malformed Authorization header");
 		return;
 	}
-	/* Sessions arrive with the OAuth server: until a token can be issued,
-	 * no token can be valid. */
-	nxm_log_info("refused a bearer token: no session store yet");
-	nxm_mcp_challenge(app, resp, "invalid_token", "token not recognised");
+	err = nxm_session_verify(app, token, len, &s);
+	if (err == NXM_TOKEN_SERVER_ERROR) {
+		nxm_response_error(resp, 500, "server_error", "cannot check the token");
+		return;
+	}
+	if (err != NXM_TOKEN_OK) {
+		nxm_log_info("refused a bearer token: %s", nxm_token_strerror(err));
+		nxm_mcp_challenge(app, resp, "invalid_token",
+		                  err == NXM_TOKEN_EXPIRED || err == NXM_TOKEN_REVOKED
+		                          ? nxm_token_strerror(err)
+		                          : "token not recognised");
+		return;
+	}
+	/* Authenticated: the MCP transport itself comes next. */
+	nxm_response_json(
+	        resp, 501,
+	        json_pack("{s:s, s:n, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", "error", "code",
+	                  -32601, "message",
+	                  "authenticated, but the MCP transport is not available in this build"));
+	nxm_session_clear(&s);
 }

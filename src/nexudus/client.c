@@ -5,7 +5,12 @@
 
 #include <curl/curl.h>
 
+#include <jansson.h>
+#include <strings.h>
+
+#include "core/form.h"
 #include "core/log.h"
+#include "core/util.h"
 #include "nexudus/client.h"
 
 static size_t
@@ -67,4 +72,188 @@ nxm_nexudus_probe(const struct nxm_config *cfg, long *http_status, char *err, si
 out:
 	curl_easy_cleanup(h);
 	return rc;
+}
+
+static size_t
+collect(char *p, size_t size, size_t n, void *ctx)
+{
+	struct nxm_buf *b = ctx;
+
+	/* Nexudus pages are small; anything past 8 MiB is not an answer. */
+	if (b->len + size * n > 8u * 1024 * 1024 || nxm_buf_append(b, p, size * n) == -1)
+		return 0;
+	return size * n;
+}
+
+/* One request; *status is 0 when no HTTP answer came. */
+static int
+call(const struct nxm_config *cfg, const char *url, const char *form, const char *bearer,
+     long *status, struct nxm_buf *body)
+{
+	struct curl_slist *hdrs = NULL;
+	struct nxm_buf auth = {0};
+	CURL *h = curl_easy_init();
+	CURLcode cc;
+	int rc = -1;
+
+	*status = 0;
+	if (h == NULL)
+		return -1;
+	if (set_common(h, cfg) == -1 || curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, body) != CURLE_OK)
+		goto out;
+	if ((hdrs = curl_slist_append(hdrs, "Accept: application/json")) == NULL)
+		goto out;
+	if (bearer != NULL) {
+		if (nxm_buf_printf(&auth, "Authorization: Bearer %s", bearer) == -1 ||
+		    (hdrs = curl_slist_append(hdrs, auth.data)) == NULL)
+			goto out;
+	}
+	if (form != NULL &&
+	    (curl_easy_setopt(h, CURLOPT_POSTFIELDS, form) != CURLE_OK ||
+	     (hdrs = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded")) ==
+	             NULL))
+		goto out;
+	if (curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK)
+		goto out;
+	if ((cc = curl_easy_perform(h)) != CURLE_OK) {
+		nxm_log_warn("%s: %s", cfg->upstream, curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	rc = 0;
+out:
+	curl_slist_free_all(hdrs); /* the header list held the bearer token */
+	nxm_buf_free(&auth);
+	curl_easy_cleanup(h);
+	return rc;
+}
+
+static int
+append_param(struct nxm_buf *b, const char *name, const char *value)
+{
+	return (b->len > 0 && nxm_buf_puts(b, "&") == -1) || nxm_buf_puts(b, name) == -1 ||
+	                       nxm_buf_puts(b, "=") == -1 || nxm_form_encode(b, value) == -1
+	               ? -1
+	               : 0;
+}
+
+static bool
+mentions_two_factor(const char *s)
+{
+	return s != NULL && (strstr(s, "two-factor") || strstr(s, "two factor") ||
+	                     strstr(s, "Two-factor") || strstr(s, "totp") || strstr(s, "2FA"));
+}
+
+static enum nxm_nexudus_signin
+confirm_admin(const struct nxm_config *cfg, const char *email, struct nxm_nexudus_account *out)
+{
+	struct nxm_buf url = {0}, body = {0};
+	enum nxm_nexudus_signin rc = NXM_SIGNIN_UPSTREAM_ERROR;
+	json_t *list = NULL, *rec;
+	long status = 0;
+	size_t i;
+
+	if (nxm_buf_printf(&url, "%s/api/sys/users?User_Email=", cfg->upstream) == -1 ||
+	    nxm_form_encode(&url, email) == -1)
+		goto out;
+	if (call(cfg, url.data, NULL, out->access_token, &status, &body) == -1) {
+		rc = NXM_SIGNIN_UNREACHABLE;
+		goto out;
+	}
+	/* Nexudus refuses members (non-administrators) on the REST API. */
+	if (status == 401 || status == 403) {
+		rc = NXM_SIGNIN_NOT_ADMIN;
+		goto out;
+	}
+	if (status == 409 || status == 429) {
+		rc = NXM_SIGNIN_THROTTLED;
+		goto out;
+	}
+	if (status != 200 || (list = json_loadb(body.data, body.len, 0, NULL)) == NULL)
+		goto out;
+	rc = NXM_SIGNIN_NOT_ADMIN;
+	json_array_foreach(json_object_get(list, "Records"), i, rec)
+	{
+		const char *e = json_string_value(json_object_get(rec, "Email"));
+		if (e == NULL || strcasecmp(e, email) != 0)
+			continue;
+		if (json_is_true(json_object_get(rec, "IsAdmin")) &&
+		    json_is_true(json_object_get(rec, "APIAccess"))) {
+			out->user_id = json_integer_value(json_object_get(rec, "Id"));
+			rc = NXM_SIGNIN_OK;
+		}
+		break;
+	}
+out:
+	json_decref(list);
+	nxm_buf_free(&url);
+	nxm_buf_free(&body);
+	return rc;
+}
+
+enum nxm_nexudus_signin
+nxm_nexudus_sign_in(const struct nxm_config *cfg, const char *email, const char *password,
+                    const char *totp, struct nxm_nexudus_account *out)
+{
+	struct nxm_buf url = {0}, form = {0}, body = {0};
+	enum nxm_nexudus_signin rc = NXM_SIGNIN_UPSTREAM_ERROR;
+	json_t *answer = NULL;
+	const char *token, *desc;
+	long status = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (nxm_buf_printf(&url, "%s/api/token", cfg->upstream) == -1 ||
+	    append_param(&form, "grant_type", "password") == -1 ||
+	    append_param(&form, "username", email) == -1 ||
+	    append_param(&form, "password", password) == -1 ||
+	    (totp != NULL && *totp != '\0' && append_param(&form, "totp", totp) == -1))
+		goto out;
+	if (call(cfg, url.data, form.data, NULL, &status, &body) == -1) {
+		rc = NXM_SIGNIN_UNREACHABLE;
+		goto out;
+	}
+	if (status == 409 || status == 429) {
+		rc = NXM_SIGNIN_THROTTLED;
+		goto out;
+	}
+	answer = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
+	if (status == 400 && answer != NULL) {
+		desc = json_string_value(json_object_get(answer, "error_description"));
+		if (mentions_two_factor(desc))
+			rc = (totp != NULL && *totp != '\0') ? NXM_SIGNIN_TOTP_WRONG
+			                                     : NXM_SIGNIN_TOTP_REQUIRED;
+		else
+			rc = NXM_SIGNIN_BAD_CREDENTIALS;
+		goto out;
+	}
+	if (status != 200 || answer == NULL ||
+	    (token = json_string_value(json_object_get(answer, "access_token"))) == NULL) {
+		nxm_log_warn("unexpected answer from %s/api/token: HTTP %ld", cfg->upstream,
+		             status);
+		goto out;
+	}
+	if ((out->access_token = strdup(token)) == NULL)
+		goto out;
+	rc = confirm_admin(cfg, email, out);
+out:
+	if (rc != NXM_SIGNIN_OK)
+		nxm_nexudus_account_clear(out);
+	/* The form held the password; the answer held a token. */
+	nxm_buf_free(&form);
+	nxm_buf_free(&body);
+	nxm_buf_free(&url);
+	if (answer != NULL) {
+		json_object_clear(answer);
+		json_decref(answer);
+	}
+	return rc;
+}
+
+void
+nxm_nexudus_account_clear(struct nxm_nexudus_account *a)
+{
+	nxm_str_free_secret(a->access_token);
+	memset(a, 0, sizeof(*a));
 }

@@ -4,6 +4,7 @@
 #define NXM_NEXUDUS_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/config.h"
 
@@ -15,3 +16,27 @@
 int nxm_nexudus_probe(const struct nxm_config *cfg, long *http_status, char *err, size_t errlen);
 
 #endif
+
+enum nxm_nexudus_signin {
+	NXM_SIGNIN_OK = 0,
+	NXM_SIGNIN_BAD_CREDENTIALS,
+	NXM_SIGNIN_TOTP_REQUIRED,
+	NXM_SIGNIN_TOTP_WRONG,
+	NXM_SIGNIN_NOT_ADMIN,
+	NXM_SIGNIN_THROTTLED,
+	NXM_SIGNIN_UNREACHABLE,
+	NXM_SIGNIN_UPSTREAM_ERROR,
+};
+
+struct nxm_nexudus_account {
+	char *access_token; /* wiped by nxm_nexudus_account_clear */
+	int64_t user_id;
+};
+
+/* POST /api/token (password grant, with the two-factor code when given),
+ * then GET /api/sys/users?User_Email=… to confirm an administrator with API
+ * access. The password is only sent, never kept. */
+enum nxm_nexudus_signin nxm_nexudus_sign_in(const struct nxm_config *cfg, const char *email,
+                                            const char *password, const char *totp,
+                                            struct nxm_nexudus_account *out);
+void nxm_nexudus_account_clear(struct nxm_nexudus_account *a);

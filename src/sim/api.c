@@ -14,9 +14,9 @@
 #include "core/log.h"
 #include "sim/sim.h"
 
-static const char *const system_fields[] = {"Id",        "UniqueId", "CreatedOn", "UpdatedOn",
-                                            "UpdatedBy", "IsNew",    "SystemId",  "CreatedOnLocal",
-                                            "UpdatedOnLocal"};
+static const char *const system_fields[] = {"Id",        "UniqueId",       "CreatedOn",
+                                            "UpdatedOn", "UpdatedBy",      "IsNew",
+                                            "SystemId",  "CreatedOnLocal", "UpdatedOnLocal"};
 
 static const struct {
 	long long id;
@@ -62,10 +62,11 @@ sim_reply_mutation(struct nxm_response *resp, const char *message, json_t *value
 
 	sim_time_format(time(NULL), now);
 	return nxm_response_json(resp, 200,
-	                         json_pack("{s:i, s:s, s:o, s:b, s:n, s:n, s:s, s:n, s:b}", "Status",
-	                                   200, "Message", message, "Value",
-	                                   value ? value : json_null(), "OpenInWindow", 0, "Redirect",
-	                                   "JavaScript", "UpdatedOn", now, "Errors", "WasSuccessful", 1));
+	                         json_pack("{s:i, s:s, s:o, s:b, s:n, s:n, s:s, s:n, s:b}",
+	                                   "Status", 200, "Message", message, "Value",
+	                                   value ? value : json_null(), "OpenInWindow", 0,
+	                                   "Redirect", "JavaScript", "UpdatedOn", now, "Errors",
+	                                   "WasSuccessful", 1));
 }
 
 int
@@ -76,8 +77,8 @@ sim_reply_validation(struct nxm_response *resp, json_t *errors)
 
 	snprintf(msg, sizeof(msg), "%s", json_string_value(json_object_get(first, "Message")));
 	return nxm_response_json(resp, 400,
-	                         json_pack("{s:i, s:s, s:n, s:o, s:b}", "Status", 400, "Message", msg,
-	                                   "Value", "Errors", errors, "WasSuccessful", 0));
+	                         json_pack("{s:i, s:s, s:n, s:o, s:b}", "Status", 400, "Message",
+	                                   msg, "Value", "Errors", errors, "WasSuccessful", 0));
 }
 
 static int
@@ -86,8 +87,9 @@ add_error(json_t *errors, const char *field, json_t *attempted, const char *what
 	char msg[512];
 
 	snprintf(msg, sizeof(msg), "%s: %s", field, what);
-	return json_array_append_new(errors, json_pack("{s:O?, s:s, s:s}", "AttemptedValue", attempted,
-	                                               "Message", msg, "PropertyName", field));
+	return json_array_append_new(errors,
+	                             json_pack("{s:O?, s:s, s:s}", "AttemptedValue", attempted,
+	                                       "Message", msg, "PropertyName", field));
 }
 
 static void
@@ -124,10 +126,9 @@ uuid_from(unsigned char b[16], char out[37])
 {
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 37,
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-	         b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-	         b[15]);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+	         b[13], b[14], b[15]);
 }
 
 static int
@@ -141,8 +142,10 @@ local_offset(struct sim *s, json_t *rec)
 		return sim_timezone_offset(json_integer_value(zone));
 	if (biz == NULL || !json_is_integer(json_object_get(rec, "BusinessId")))
 		return 0;
-	if ((b = sim_record_get(s, biz, json_integer_value(json_object_get(rec, "BusinessId")))) != NULL) {
-		off = sim_timezone_offset(json_integer_value(json_object_get(b, "SimpleTimeZoneId")));
+	if ((b = sim_record_get(s, biz, json_integer_value(json_object_get(rec, "BusinessId")))) !=
+	    NULL) {
+		off = sim_timezone_offset(
+		        json_integer_value(json_object_get(b, "SimpleTimeZoneId")));
 		json_decref(b);
 	}
 	return off;
@@ -189,7 +192,8 @@ copy_references(struct sim *s, const struct nxm_entity *e, json_t *rec)
 			json_t *v;
 			if (j == i || strncmp(g, ref, strlen(ref)) != 0 || g[strlen(ref)] == '\0')
 				continue;
-			if ((v = json_object_get(target, g + strlen(ref))) != NULL && !json_is_array(v))
+			if ((v = json_object_get(target, g + strlen(ref))) != NULL &&
+			    !json_is_array(v))
 				json_object_set(rec, g, v);
 		}
 		json_decref(target);
@@ -228,7 +232,8 @@ sim_api_stamp(struct sim *s, const struct nxm_entity *e, json_t *rec, int64_t id
 	set_local_twin(rec, "CreatedOn", off);
 	set_local_twin(rec, "UpdatedOn", off);
 	for (size_t i = 0; i < e->nfields; i++)
-		if (e->fields[i].type == NXM_FT_DATETIME && !(e->fields[i].flags & NXM_FF_COLLECTION))
+		if (e->fields[i].type == NXM_FT_DATETIME &&
+		    !(e->fields[i].flags & NXM_FF_COLLECTION))
 			set_local_twin(rec, e->fields[i].name, off);
 	return 0;
 }
@@ -243,16 +248,23 @@ valid_type(const struct nxm_field *f, json_t *v)
 	if (json_is_null(v))
 		return true;
 	switch (f->type) {
-	case NXM_FT_STRING: return json_is_string(v);
-	case NXM_FT_BOOL: return json_is_boolean(v);
+	case NXM_FT_STRING:
+		return json_is_string(v);
+	case NXM_FT_BOOL:
+		return json_is_boolean(v);
 	case NXM_FT_INT:
-	case NXM_FT_LONG: return json_is_integer(v);
-	case NXM_FT_DECIMAL: return json_is_number(v);
+	case NXM_FT_LONG:
+		return json_is_integer(v);
+	case NXM_FT_DECIMAL:
+		return json_is_number(v);
 	case NXM_FT_DATETIME:
 		return json_is_string(v) && sim_time_parse(json_string_value(v), &t) == 0;
-	case NXM_FT_ENUM: return json_is_integer(v) || json_is_string(v);
-	case NXM_FT_LIST: return json_is_array(v);
-	case NXM_FT_UNKNOWN: return true;
+	case NXM_FT_ENUM:
+		return json_is_integer(v) || json_is_string(v);
+	case NXM_FT_LIST:
+		return json_is_array(v);
+	case NXM_FT_UNKNOWN:
+		return true;
 	}
 	return true;
 }
@@ -261,22 +273,28 @@ static const char *
 type_expectation(const struct nxm_field *f)
 {
 	switch (f->type) {
-	case NXM_FT_STRING: return "must be a string";
-	case NXM_FT_BOOL: return "must be true or false";
+	case NXM_FT_STRING:
+		return "must be a string";
+	case NXM_FT_BOOL:
+		return "must be true or false";
 	case NXM_FT_INT:
-	case NXM_FT_LONG: return "must be a whole number";
-	case NXM_FT_DECIMAL: return "must be a number";
-	case NXM_FT_DATETIME: return "must be a date and time such as 2026-01-31T09:00:00Z";
-	case NXM_FT_LIST: return "must be a list";
-	default: return "has the wrong type";
+	case NXM_FT_LONG:
+		return "must be a whole number";
+	case NXM_FT_DECIMAL:
+		return "must be a number";
+	case NXM_FT_DATETIME:
+		return "must be a date and time such as 2026-01-31T09:00:00Z";
+	case NXM_FT_LIST:
+		return "must be a list";
+	default:
+		return "has the wrong type";
 	}
 }
 
 static bool
 empty_value(json_t *v)
 {
-	return v == NULL || json_is_null(v) ||
-	       (json_is_string(v) && json_string_length(v) == 0);
+	return v == NULL || json_is_null(v) || (json_is_string(v) && json_string_length(v) == 0);
 }
 
 /* Checks body against the entity; fills rec with every writable field
@@ -305,7 +323,8 @@ build_record(const struct nxm_entity *e, json_t *body, bool creating, json_t *re
 			const struct nxm_enum_value *ev;
 			char num[32];
 			if (json_is_integer(v)) {
-				snprintf(num, sizeof(num), "%lld", (long long)json_integer_value(v));
+				snprintf(num, sizeof(num), "%lld",
+				         (long long)json_integer_value(v));
 				ev = nxm_catalog_enum_find(f->enumdef, num);
 			} else {
 				ev = nxm_catalog_enum_find(f->enumdef, json_string_value(v));
@@ -322,7 +341,8 @@ build_record(const struct nxm_entity *e, json_t *body, bool creating, json_t *re
 		else if (f->type == NXM_FT_BOOL)
 			json_object_set_new(rec, f->name, json_false());
 		else
-			json_object_set_new(rec, f->name, f->type == NXM_FT_LIST ? json_array() : json_null());
+			json_object_set_new(rec, f->name,
+			                    f->type == NXM_FT_LIST ? json_array() : json_null());
 	}
 	return json_array_size(errors) == 0 ? 0 : -1;
 }
@@ -457,12 +477,13 @@ do_delete(struct sim *s, const struct nxm_entity *e, int64_t id, struct nxm_resp
 	if (sim_faults_take(s, "delete_unsuccessful")) {
 		snprintf(msg, sizeof(msg), "%s could not be deleted.", e->singular);
 		nxm_response_json(resp, 200,
-		                  json_pack("{s:i, s:s, s:n, s:n, s:b}", "Status", 200, "Message", msg,
-		                            "Value", "Errors", "WasSuccessful", 0));
+		                  json_pack("{s:i, s:s, s:n, s:n, s:b}", "Status", 200, "Message",
+		                            msg, "Value", "Errors", "WasSuccessful", 0));
 		return;
 	}
 	if (sim_record_delete(s, e, id, &found) == -1) {
-		sim_reply_message(resp, 500, "Ooops! There was a problem while running this action.");
+		sim_reply_message(resp, 500,
+		                  "Ooops! There was a problem while running this action.");
 		return;
 	}
 	snprintf(msg, sizeof(msg), "%s was successfully deleted.", e->singular);
@@ -579,7 +600,8 @@ static int
 compare_records(const void *pa, const void *pb)
 {
 	json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
-	int c = compare_values(json_object_get(a, sort_ctx.field), json_object_get(b, sort_ctx.field));
+	int c = compare_values(json_object_get(a, sort_ctx.field),
+	                       json_object_get(b, sort_ctx.field));
 
 	if (c == 0) /* stable by Id, so pages never overlap */
 		c = compare_values(json_object_get(a, "Id"), json_object_get(b, "Id"));
@@ -668,7 +690,8 @@ do_list(struct sim *s, const struct nxm_entity *e, const struct nxm_request *req
 		goto out;
 	}
 	if ((all = sim_record_all(s, e)) == NULL) {
-		sim_reply_message(resp, 500, "Ooops! There was a problem while running this action.");
+		sim_reply_message(resp, 500,
+		                  "Ooops! There was a problem while running this action.");
 		goto out;
 	}
 	if ((v = calloc(json_array_size(all) + 1, sizeof(*v))) == NULL)
@@ -680,20 +703,22 @@ do_list(struct sim *s, const struct nxm_entity *e, const struct nxm_request *req
 		if (idlist != NULL) {
 			keep = false;
 			for (size_t k = 0; k < nids; k++)
-				keep = keep || json_integer_value(json_object_get(rec, "Id")) == ids[k];
+				keep = keep ||
+				       json_integer_value(json_object_get(rec, "Id")) == ids[k];
 		}
 		for (size_t k = 0; keep && k < p.n; k++) {
 			enum filter_kind kind;
 			const struct nxm_field *f = filter_field(e, p.v[k].name, &kind);
 			if (f != NULL)
-				keep = matches(f, kind, json_object_get(rec, f->name), p.v[k].value);
+				keep = matches(f, kind, json_object_get(rec, f->name),
+				               p.v[k].value);
 		}
 		if (keep)
 			v[n++] = rec;
 	}
 	order = nxm_params_get(&p, "orderBy");
 	of = order != NULL ? nxm_catalog_field(e, order) : NULL;
-	sort_ctx.field = of != NULL ? of->name
+	sort_ctx.field = of != NULL                                  ? of->name
 	                 : (order != NULL && is_system_field(order)) ? order
 	                                                             : "Id";
 	sort_ctx.dir = sort_direction(s, nxm_params_get(&p, "dir"), &reported);
@@ -710,15 +735,15 @@ do_list(struct sim *s, const struct nxm_entity *e, const struct nxm_request *req
 	page_recs = json_array();
 	for (size_t i = first; i < last; i++)
 		json_array_append_new(page_recs, sim_api_list_view(e, v[i]));
-	nxm_response_json(
-	        resp, 200,
-	        json_pack("{s:o, s:I, s:I, s:s, s:i, s:I, s:I, s:I, s:I, s:b, s:b}", "Records",
-	                  page_recs, "CurrentPage", (json_int_t)page, "CurrentPageSize",
-	                  (json_int_t)size, "CurrentOrderField", sort_ctx.field,
-	                  "CurrentSortDirection", reported, "FirstItem",
-	                  (json_int_t)(first < last ? first + 1 : 0), "LastItem", (json_int_t)last,
-	                  "TotalItems", (json_int_t)total, "TotalPages", (json_int_t)pages,
-	                  "HasNextPage", page < pages, "HasPreviousPage", page > 1 && total > 0));
+	nxm_response_json(resp, 200,
+	                  json_pack("{s:o, s:I, s:I, s:s, s:i, s:I, s:I, s:I, s:I, s:b, s:b}",
+	                            "Records", page_recs, "CurrentPage", (json_int_t)page,
+	                            "CurrentPageSize", (json_int_t)size, "CurrentOrderField",
+	                            sort_ctx.field, "CurrentSortDirection", reported, "FirstItem",
+	                            (json_int_t)(first < last ? first + 1 : 0), "LastItem",
+	                            (json_int_t)last, "TotalItems", (json_int_t)total, "TotalPages",
+	                            (json_int_t)pages, "HasNextPage",
+	                            page<pages, "HasPreviousPage", page> 1 && total > 0));
 	page_recs = NULL;
 out:
 	free(v);
@@ -744,16 +769,19 @@ struct sim_command {
  * documentation and the hosted server mention, each with a visible effect. */
 static const struct sim_command commands[] = {
         {"coworkers", "COWORKER_DELETE", "Delete the contact or member", ACT_DELETE, NULL},
-        {"coworkers", "COWORKER_ARCHIVE", "Archive the contact or member", ACT_SET_TRUE, "Archived"},
+        {"coworkers", "COWORKER_ARCHIVE", "Archive the contact or member", ACT_SET_TRUE,
+         "Archived"},
         {"coworkers", "COWORKER_UNARCHIVE", "Restore an archived contact or member", ACT_SET_FALSE,
          "Archived"},
-        {"bookings", "BOOKING_CHECK_IN", "Mark the booking as checked in", ACT_SET_NOW, "CheckedInAt"},
+        {"bookings", "BOOKING_CHECK_IN", "Mark the booking as checked in", ACT_SET_NOW,
+         "CheckedInAt"},
         {"bookings", "BOOKING_UNDO_CHECK_IN", "Clear the booking's check-in", ACT_CLEAR,
          "CheckedInAt"},
         {"checkins", "CHECKIN_CHECK_OUT", "End the check-in now", ACT_SET_NOW, "ToTime"},
         {"visitors", "VISITOR_CHECK_IN", "Mark the visitor as arrived", ACT_SET_NOW, "CheckedInAt"},
         {"resources", "RESOURCE_ARCHIVE", "Archive the resource", ACT_SET_TRUE, "Archived"},
-        {"resources", "RESOURCE_UNARCHIVE", "Restore an archived resource", ACT_SET_FALSE, "Archived"},
+        {"resources", "RESOURCE_UNARCHIVE", "Restore an archived resource", ACT_SET_FALSE,
+         "Archived"},
         {"products", "PRODUCT_ARCHIVE", "Archive the product", ACT_SET_TRUE, "Archived"},
         {"products", "PRODUCT_UNARCHIVE", "Restore an archived product", ACT_SET_FALSE, "Archived"},
         {"timepasses", "TIMEPASS_ARCHIVE", "Archive the pass", ACT_SET_TRUE, "Archived"},
@@ -767,9 +795,9 @@ do_commands(const struct nxm_entity *e, struct nxm_response *resp)
 	for (size_t i = 0; i < NXM_ARRAY_LEN(commands); i++)
 		if (strcmp(commands[i].entity, e->name) == 0)
 			json_array_append_new(list,
-			                      json_pack("{s:s, s:s, s:b, s:[]}", "Key", commands[i].key,
-			                                "Name", commands[i].name, "RequiresParameters", 0,
-			                                "Parameters"));
+			                      json_pack("{s:s, s:s, s:b, s:[]}", "Key",
+			                                commands[i].key, "Name", commands[i].name,
+			                                "RequiresParameters", 0, "Parameters"));
 	nxm_response_json(resp, 200, list);
 }
 
@@ -785,11 +813,21 @@ apply_command(struct sim *s, const struct nxm_entity *e, const struct sim_comman
 		return -1;
 	sim_time_format(s->now(), now);
 	switch (c->action) {
-	case ACT_DELETE: rc = sim_record_delete(s, e, id, &found); goto out;
-	case ACT_SET_TRUE: json_object_set_new(rec, c->field, json_true()); break;
-	case ACT_SET_FALSE: json_object_set_new(rec, c->field, json_false()); break;
-	case ACT_SET_NOW: json_object_set_new(rec, c->field, json_string(now)); break;
-	case ACT_CLEAR: json_object_set_new(rec, c->field, json_null()); break;
+	case ACT_DELETE:
+		rc = sim_record_delete(s, e, id, &found);
+		goto out;
+	case ACT_SET_TRUE:
+		json_object_set_new(rec, c->field, json_true());
+		break;
+	case ACT_SET_FALSE:
+		json_object_set_new(rec, c->field, json_false());
+		break;
+	case ACT_SET_NOW:
+		json_object_set_new(rec, c->field, json_string(now));
+		break;
+	case ACT_CLEAR:
+		json_object_set_new(rec, c->field, json_null());
+		break;
 	}
 	if (sim_api_stamp(s, e, rec, id, false, s->now(), s->account_email, NULL) == 0)
 		rc = sim_record_put(s, e, id, rec);
@@ -814,7 +852,8 @@ do_runcommand(struct sim *s, const struct nxm_entity *e, const struct nxm_reques
 		if (strcmp(commands[i].entity, e->name) == 0 && strcmp(commands[i].key, key) == 0)
 			c = &commands[i];
 	if (c == NULL) {
-		add_error(errors, "Key", json_object_get(body, "Key"), "is not a command of this entity");
+		add_error(errors, "Key", json_object_get(body, "Key"),
+		          "is not a command of this entity");
 		sim_reply_validation(resp, errors);
 		errors = NULL;
 		goto out;
@@ -852,7 +891,8 @@ do_runcommand(struct sim *s, const struct nxm_entity *e, const struct nxm_reques
 	}
 	if (sim_store_commit(s) == -1)
 		goto fail;
-	sim_reply_mutation(resp, "The command was run successfully.", json_pack("{s:O}", "Ids", ids));
+	sim_reply_mutation(resp, "The command was run successfully.",
+	                   json_pack("{s:O}", "Ids", ids));
 	goto out;
 fail:
 	sim_reply_message(resp, 500, "Ooops! There was a problem while running this action.");
@@ -916,7 +956,9 @@ sim_api_entity(struct sim *s, const struct nxm_entity *e, const char *rest,
 	if (strcmp(rest, "commands") == 0 || strcmp(rest, "runcommand") == 0) {
 		bool get = strcmp(rest, "commands") == 0;
 		if (!e->has_commands) {
-			sim_reply_message(resp, 404, "No HTTP resource was found that matches the request URI.");
+			sim_reply_message(
+			        resp, 404,
+			        "No HTTP resource was found that matches the request URI.");
 		} else if (strcmp(m, get ? "GET" : "POST") != 0) {
 			not_supported(resp, m);
 		} else if (!sim_auth_allows(s, e, get ? "List" : "Edit")) {
@@ -929,7 +971,8 @@ sim_api_entity(struct sim *s, const struct nxm_entity *e, const char *rest,
 		return;
 	}
 	if (parse_id(rest, &id) == -1) {
-		sim_reply_message(resp, 404, "No HTTP resource was found that matches the request URI.");
+		sim_reply_message(resp, 404,
+		                  "No HTTP resource was found that matches the request URI.");
 		return;
 	}
 	if (strcmp(m, "GET") == 0) {

@@ -42,12 +42,14 @@ sim_auth_add_account(struct sim *s, int64_t user_id, const char *email, const ch
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (nxm_random(salt, sizeof(salt)) == -1 || password_hash(salt, sizeof(salt), password, hash) == -1)
+	if (nxm_random(salt, sizeof(salt)) == -1 ||
+	    password_hash(salt, sizeof(salt), password, hash) == -1)
 		return -1;
-	if (nxm_db_prepare(s->db,
-	                   "INSERT INTO accounts (user_id, email, password_salt, password_hash, "
-	                   "is_admin, api_access, totp_secret, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-	                   &st) == -1)
+	if (nxm_db_prepare(
+	            s->db,
+	            "INSERT INTO accounts (user_id, email, password_salt, password_hash, "
+	            "is_admin, api_access, totp_secret, roles) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	            &st) == -1)
 		return -1;
 	if (sqlite3_bind_int64(st, 1, user_id) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 2, email, -1, SQLITE_STATIC) == SQLITE_OK &&
@@ -127,7 +129,8 @@ totp_ok(struct sim *s, const char *secret, const char *code)
 	char want[7];
 	bool ok = false;
 
-	if (code == NULL || strlen(code) != 6 || base32_decode(secret, key, sizeof(key), &keylen) == -1)
+	if (code == NULL || strlen(code) != 6 ||
+	    base32_decode(secret, key, sizeof(key), &keylen) == -1)
 		return false;
 	for (int d = 0; d <= 1 && !ok; d++)
 		if (sim_totp_code(key, keylen, step - (uint64_t)d, want) == 0 &&
@@ -164,19 +167,22 @@ store_token(struct sim *s, int64_t account, const char *kind, long lifetime, cha
 	time_t now = s->now();
 	int rc = -1;
 
-	if (nxm_random(raw, sizeof(raw)) == -1 || nxm_b64url_encode(raw, sizeof(raw), out, outsz) == -1 ||
+	if (nxm_random(raw, sizeof(raw)) == -1 ||
+	    nxm_b64url_encode(raw, sizeof(raw), out, outsz) == -1 ||
 	    nxm_sha256(out, strlen(out), hash) == -1)
 		goto out;
-	if (nxm_db_prepare(s->db,
-	                   "INSERT INTO tokens (token_hash, kind, account_id, created_at, expires_at) "
-	                   "VALUES (?, ?, ?, ?, ?)",
-	                   &st) == -1)
+	if (nxm_db_prepare(
+	            s->db,
+	            "INSERT INTO tokens (token_hash, kind, account_id, created_at, expires_at) "
+	            "VALUES (?, ?, ?, ?, ?)",
+	            &st) == -1)
 		goto out;
 	if (sqlite3_bind_blob(st, 1, hash, sizeof(hash), SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_bind_int64(st, 3, account) == SQLITE_OK &&
 	    sqlite3_bind_int64(st, 4, now) == SQLITE_OK &&
-	    sqlite3_bind_int64(st, 5, now + lifetime) == SQLITE_OK && sqlite3_step(st) == SQLITE_DONE)
+	    sqlite3_bind_int64(st, 5, now + lifetime) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
 out:
 	sqlite3_finalize(st);
@@ -241,11 +247,13 @@ password_grant(struct sim *s, const struct nxm_params *p, struct nxm_response *r
 		const char *code = nxm_params_get(p, "totp");
 		if (code == NULL || *code == '\0') {
 			grant_error(resp, "invalid_grant",
-			            "This account uses two-factor authentication: a totp code is required.");
+			            "This account uses two-factor authentication: a totp code is "
+			            "required.");
 			return;
 		}
 		if (!totp_ok(s, secret, code)) {
-			grant_error(resp, "invalid_grant", "The two-factor authentication code is not valid.");
+			grant_error(resp, "invalid_grant",
+			            "The two-factor authentication code is not valid.");
 			return;
 		}
 	}
@@ -268,10 +276,11 @@ refresh_grant(struct sim *s, const struct nxm_params *p, struct nxm_response *re
 		grant_error(resp, "invalid_grant", "The refresh token is invalid.");
 		return;
 	}
-	if (nxm_db_prepare(s->db,
-	                   "UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND kind = 'refresh' "
-	                   "AND revoked_at IS NULL AND expires_at > ? RETURNING account_id",
-	                   &st) == -1) {
+	if (nxm_db_prepare(
+	            s->db,
+	            "UPDATE tokens SET revoked_at = ? WHERE token_hash = ? AND kind = 'refresh' "
+	            "AND revoked_at IS NULL AND expires_at > ? RETURNING account_id",
+	            &st) == -1) {
 		nxm_response_error(resp, 500, "server_error", "database error");
 		return;
 	}
@@ -294,7 +303,8 @@ sim_auth_token(struct sim *s, const struct nxm_request *req, struct nxm_response
 	const char *grant;
 
 	if (strcmp(req->method, "POST") != 0) {
-		sim_reply_message(resp, 405, "The requested resource does not support http method.");
+		sim_reply_message(resp, 405,
+		                  "The requested resource does not support http method.");
 		return;
 	}
 	/* OWIN reads the grant from a form only; a JSON body has no grant_type. */
@@ -324,7 +334,8 @@ sim_auth_check(struct sim *s, const struct nxm_request *req, struct nxm_response
 	bool ok = false;
 
 	s->account_id = 0;
-	if (nxm_header_bearer(nxm_request_header(req, "authorization"), &token, &len) != NXM_HDR_OK ||
+	if (nxm_header_bearer(nxm_request_header(req, "authorization"), &token, &len) !=
+	            NXM_HDR_OK ||
 	    nxm_sha256(token, len, hash) == -1)
 		goto out;
 	if (nxm_db_prepare(s->db,
@@ -337,8 +348,10 @@ sim_auth_check(struct sim *s, const struct nxm_request *req, struct nxm_response
 	    sqlite3_bind_int64(st, 2, s->now()) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW &&
 	    sqlite3_column_int(st, 3) && sqlite3_column_int(st, 4)) {
 		s->account_id = sqlite3_column_int64(st, 0);
-		snprintf(s->account_email, sizeof(s->account_email), "%s", sqlite3_column_text(st, 1));
-		snprintf(s->account_roles, sizeof(s->account_roles), "%s", sqlite3_column_text(st, 2));
+		snprintf(s->account_email, sizeof(s->account_email), "%s",
+		         sqlite3_column_text(st, 1));
+		snprintf(s->account_roles, sizeof(s->account_roles), "%s",
+		         sqlite3_column_text(st, 2));
 		ok = true;
 	}
 out:
@@ -371,14 +384,16 @@ sim_auth_set_password(struct sim *s, const char *email, const char *password, ch
 	int64_t account = 0;
 	int rc = -1;
 
-	if (nxm_random(salt, sizeof(salt)) == -1 || password_hash(salt, sizeof(salt), password, hash) == -1)
+	if (nxm_random(salt, sizeof(salt)) == -1 ||
+	    password_hash(salt, sizeof(salt), password, hash) == -1)
 		return -1;
 	if (sim_store_begin(s) == -1)
 		return -1;
-	if (nxm_db_prepare(s->db,
-	                   "UPDATE accounts SET password_salt = ?, password_hash = ? WHERE email = ? "
-	                   "RETURNING id",
-	                   &st) == -1)
+	if (nxm_db_prepare(
+	            s->db,
+	            "UPDATE accounts SET password_salt = ?, password_hash = ? WHERE email = ? "
+	            "RETURNING id",
+	            &st) == -1)
 		goto out;
 	if (sqlite3_bind_blob(st, 1, salt, sizeof(salt), SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_bind_blob(st, 2, hash, sizeof(hash), SQLITE_STATIC) == SQLITE_OK &&
@@ -392,8 +407,10 @@ sim_auth_set_password(struct sim *s, const char *email, const char *password, ch
 		goto out;
 	}
 	/* As on Nexudus, a new password ends every session of the account. */
-	if (nxm_db_prepare(s->db, "UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
-	                   &st) == -1 ||
+	if (nxm_db_prepare(
+	            s->db,
+	            "UPDATE tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+	            &st) == -1 ||
 	    sqlite3_bind_int64(st, 1, s->now()) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 2, account) != SQLITE_OK || sqlite3_step(st) != SQLITE_DONE)
 		goto out;

@@ -12,9 +12,8 @@
 #include "core/log.h"
 #include "sim/sim.h"
 
-static const char *const fault_kinds[] = {"throttle409", "throttle429", "slow",
-                                          "error500",    "malformed",   "delete_unsuccessful",
-                                          "drop"};
+static const char *const fault_kinds[] = {"throttle409", "throttle429",         "slow", "error500",
+                                          "malformed",   "delete_unsuccessful", "drop"};
 
 /* Documented limits: writes 60/minute, all requests 120/minute and
  * 5,000/hour, and no two requests within 100 ms. */
@@ -45,7 +44,8 @@ take(struct sim *s, const char *path, bool want_delete_fault, struct fault *f)
 	                   &st) == -1)
 		return false;
 	if (sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC) == SQLITE_OK &&
-	    sqlite3_bind_int(st, 2, want_delete_fault) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+	    sqlite3_bind_int(st, 2, want_delete_fault) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
 		f->id = sqlite3_column_int64(st, 0);
 		snprintf(f->kind, sizeof(f->kind), "%s", sqlite3_column_text(st, 1));
 		f->seconds = sqlite3_column_int64(st, 2);
@@ -94,10 +94,11 @@ count_since(struct sim *s, const unsigned char *who, long long since, bool write
 	sqlite3_stmt *st = NULL;
 	long long n = 0;
 
-	if (nxm_db_prepare(s->db,
-	                   "SELECT count(*) FROM request_log WHERE token_hash = ? AND at_ms > ? AND "
-	                   "(is_write OR NOT ?)",
-	                   &st) == -1)
+	if (nxm_db_prepare(
+	            s->db,
+	            "SELECT count(*) FROM request_log WHERE token_hash = ? AND at_ms > ? AND "
+	            "(is_write OR NOT ?)",
+	            &st) == -1)
 		return 0;
 	if (sqlite3_bind_blob(st, 1, who, 32, SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_bind_int64(st, 2, since) == SQLITE_OK &&
@@ -136,7 +137,8 @@ rate_limited(struct sim *s, const struct nxm_request *req, struct nxm_response *
 		throttle(resp, 409, 3600);
 		return true;
 	}
-	if (nxm_db_prepare(s->db, "INSERT INTO request_log (at_ms, token_hash, is_write) VALUES (?, ?, ?)",
+	if (nxm_db_prepare(s->db,
+	                   "INSERT INTO request_log (at_ms, token_hash, is_write) VALUES (?, ?, ?)",
 	                   &st) == 0) {
 		if (sqlite3_bind_int64(st, 1, t) != SQLITE_OK ||
 		    sqlite3_bind_blob(st, 2, who, 32, SQLITE_STATIC) != SQLITE_OK ||
@@ -167,9 +169,10 @@ sim_faults_apply(struct sim *s, const struct nxm_request *req, struct nxm_respon
 		*delay_ms = (unsigned)f.delay_ms;
 		return false;
 	} else if (strcmp(f.kind, "error500") == 0) {
-		sim_reply_message(resp, 500,
-		                  "Ooops! There was a problem while running this action. Our team has "
-		                  "been notified.");
+		sim_reply_message(
+		        resp, 500,
+		        "Ooops! There was a problem while running this action. Our team has "
+		        "been notified.");
 	} else if (strcmp(f.kind, "malformed") == 0) {
 		nxm_response_text(resp, 200, "application/json; charset=utf-8",
 		                  "{\"Records\": [{\"Id\": 1, \"Name\": \"trunc");
@@ -200,9 +203,10 @@ add_fault(struct sim *s, json_t *body, struct nxm_response *resp)
 	sqlite3_stmt *st = NULL;
 
 	if (!known_kind(kind)) {
-		nxm_response_error(resp, 400, "unknown_fault",
-		                   "kind must be throttle409, throttle429, slow, error500, malformed, "
-		                   "delete_unsuccessful or drop");
+		nxm_response_error(
+		        resp, 400, "unknown_fault",
+		        "kind must be throttle409, throttle429, slow, error500, malformed, "
+		        "delete_unsuccessful or drop");
 		return;
 	}
 	if (nxm_db_prepare(s->db,
@@ -257,7 +261,8 @@ sim_faults_admin(struct sim *s, const struct nxm_request *req, struct nxm_respon
 	const char *p = req->path + strlen("/_sim/");
 
 	if (!from_loopback(req)) {
-		nxm_response_error(resp, 403, "forbidden", "the simulator's controls are loopback only");
+		nxm_response_error(resp, 403, "forbidden",
+		                   "the simulator's controls are loopback only");
 		return;
 	}
 	if (strcmp(req->method, "POST") == 0 &&
@@ -278,10 +283,13 @@ sim_faults_admin(struct sim *s, const struct nxm_request *req, struct nxm_respon
 		json_t *v;
 		json_object_foreach(body, key, v)
 		{
-			if ((strcmp(key, "dir_convention") != 0 && strcmp(key, "rate_limits") != 0) ||
-			    !json_is_string(v) || sim_setting_set(s, key, json_string_value(v)) == -1) {
+			if ((strcmp(key, "dir_convention") != 0 &&
+			     strcmp(key, "rate_limits") != 0) ||
+			    !json_is_string(v) ||
+			    sim_setting_set(s, key, json_string_value(v)) == -1) {
 				nxm_response_error(resp, 400, "bad_setting",
-				                   "settings: dir_convention (signed|binary), rate_limits (on|off)");
+				                   "settings: dir_convention (signed|binary), "
+				                   "rate_limits (on|off)");
 				goto out;
 			}
 		}
@@ -291,14 +299,16 @@ sim_faults_admin(struct sim *s, const struct nxm_request *req, struct nxm_respon
 		const char *pw = json_string_value(json_object_get(body, "password"));
 		if (email == NULL || pw == NULL ||
 		    sim_auth_set_password(s, email, pw, err, sizeof(err)) == -1)
-			nxm_response_error(resp, 400, "bad_request", "email and password of an account");
+			nxm_response_error(resp, 400, "bad_request",
+			                   "email and password of an account");
 		else
 			nxm_response_json(resp, 200, json_pack("{s:b}", "ok", 1));
 	} else if (strcmp(p, "expire") == 0 && strcmp(req->method, "POST") == 0) {
 		expire_tokens(s, json_string_value(json_object_get(body, "email")), resp);
 	} else if (strncmp(p, "totp/", 5) == 0 && strcmp(req->method, "GET") == 0) {
 		if (sim_auth_totp_now(s, p + 5, code) == -1)
-			nxm_response_error(resp, 404, "not_found", "no two-factor account with that e-mail");
+			nxm_response_error(resp, 404, "not_found",
+			                   "no two-factor account with that e-mail");
 		else
 			nxm_response_json(resp, 200, json_pack("{s:s}", "code", code));
 	} else {

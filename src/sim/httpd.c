@@ -12,7 +12,8 @@ static const char *
 find_crlfcrlf(const char *buf, size_t len)
 {
 	for (size_t i = 0; i + 3 < len; i++)
-		if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' && buf[i + 3] == '\n')
+		if (buf[i] == '\r' && buf[i + 1] == '\n' && buf[i + 2] == '\r' &&
+		    buf[i + 3] == '\n')
 			return buf + i;
 	return NULL;
 }
@@ -95,7 +96,8 @@ sim_http_parse_head(const char *buf, size_t len, struct nxm_request *req, size_t
 		for (char *p = name; p != NULL && *p != '\0'; p++)
 			if (*p == '-')
 				*p = '_';
-		added = (name != NULL && value != NULL) ? nxm_request_add_header(req, name, value) : -1;
+		added = (name != NULL && value != NULL) ? nxm_request_add_header(req, name, value)
+		                                        : -1;
 		free(name);
 		free(value);
 		if (added == -1) {
@@ -132,7 +134,8 @@ sim_http_write_response(struct nxm_buf *out, const struct nxm_response *resp, in
 	                   keep_alive ? "keep-alive" : "close") == -1)
 		return -1;
 	for (size_t i = 0; i < resp->nheaders; i++)
-		if (nxm_buf_printf(out, "%s: %s\r\n", resp->headers[i].name, resp->headers[i].value) == -1)
+		if (nxm_buf_printf(out, "%s: %s\r\n", resp->headers[i].name,
+		                   resp->headers[i].value) == -1)
 			return -1;
 	if (nxm_buf_puts(out, "\r\n") == -1)
 		return -1;

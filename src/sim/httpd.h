@@ -13,8 +13,8 @@
 enum sim_http_parse {
 	SIM_HTTP_INCOMPLETE = 1, /* need more bytes */
 	SIM_HTTP_OK = 0,
-	SIM_HTTP_BAD = -1,       /* 400 */
-	SIM_HTTP_TOO_LARGE = -2, /* 413 or 431 */
+	SIM_HTTP_BAD = -1,         /* 400 */
+	SIM_HTTP_TOO_LARGE = -2,   /* 413 or 431 */
 	SIM_HTTP_UNSUPPORTED = -3, /* chunked bodies: 411 */
 };
 

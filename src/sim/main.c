@@ -140,7 +140,10 @@ serve_connection(struct sim *s, int fd, const char *peer)
 			if (read_more(fd, &in, in.len + 1) == -1)
 				goto out;
 		if (pr != SIM_HTTP_OK) {
-			reply_status(fd, pr == SIM_HTTP_TOO_LARGE ? 413 : pr == SIM_HTTP_UNSUPPORTED ? 411 : 400,
+			reply_status(fd,
+			             pr == SIM_HTTP_TOO_LARGE     ? 413
+			             : pr == SIM_HTTP_UNSUPPORTED ? 411
+			                                          : 400,
 			             "The request is invalid.");
 			goto out;
 		}
@@ -171,7 +174,8 @@ serve_connection(struct sim *s, int fd, const char *peer)
 			goto out;
 		}
 		if (delay > 0) {
-			struct timespec ts = {.tv_sec = delay / 1000, .tv_nsec = (long)(delay % 1000) * 1000000};
+			struct timespec ts = {.tv_sec = delay / 1000,
+			                      .tv_nsec = (long)(delay % 1000) * 1000000};
 			nanosleep(&ts, NULL);
 		}
 		if (sim_http_write_response(&out, &resp, keep) == -1 ||
@@ -260,7 +264,9 @@ serve(const char *db_path, const char *spec)
 			/* sqlite connections must not cross fork: each child opens its own. */
 			if (sim_store_open(&s, db_path, err, sizeof(err)) == -1) {
 				nxm_log_err("%s", err);
-				reply_status(cfd, 500, "Ooops! There was a problem while running this action.");
+				reply_status(
+				        cfd, 500,
+				        "Ooops! There was a problem while running this action.");
 			} else {
 				serve_connection(&s, cfd, addr);
 				sim_store_close(&s);
@@ -291,8 +297,17 @@ has_data(struct sim *s)
 int
 main(int argc, char **argv)
 {
-	enum { OPT_SEED = 256, OPT_SEED_IF_EMPTY, OPT_ANCHOR, OPT_LIST_PII, OPT_SET_PASSWORD, OPT_TOTP,
-	       OPT_LISTEN, OPT_DB, OPT_DEMO_ADMIN };
+	enum {
+		OPT_SEED = 256,
+		OPT_SEED_IF_EMPTY,
+		OPT_ANCHOR,
+		OPT_LIST_PII,
+		OPT_SET_PASSWORD,
+		OPT_TOTP,
+		OPT_LISTEN,
+		OPT_DB,
+		OPT_DEMO_ADMIN
+	};
 	static const struct option opts[] = {
 	        {"db", required_argument, NULL, OPT_DB},
 	        {"seed", required_argument, NULL, OPT_SEED},
@@ -317,29 +332,48 @@ main(int argc, char **argv)
 	nxm_log_init("nexudus-sim", getenv("NEXUDUS_SIM_DEBUG") ? NXM_LOG_DEBUG : NXM_LOG_WARN);
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case OPT_DB: db = optarg; break;
+		case OPT_DB:
+			db = optarg;
+			break;
 		case OPT_SEED:
 			seed = true;
-			seed_value = (unsigned long long)nxm_strtonum(optarg, 0, LLONG_MAX, &errstr);
+			seed_value =
+			        (unsigned long long)nxm_strtonum(optarg, 0, LLONG_MAX, &errstr);
 			if (errstr != NULL) {
 				fprintf(stderr, "nexudus-sim: --seed wants a number\n");
 				return 2;
 			}
 			break;
-		case OPT_SEED_IF_EMPTY: seed_if_empty = true; break;
+		case OPT_SEED_IF_EMPTY:
+			seed_if_empty = true;
+			break;
 		case OPT_ANCHOR:
 			if (sim_time_parse(optarg, &anchor) == -1) {
 				fprintf(stderr, "nexudus-sim: --anchor wants YYYY-MM-DD\n");
 				return 2;
 			}
 			break;
-		case OPT_LISTEN: listen_spec = optarg; break;
-		case OPT_LIST_PII: list_pii = true; break;
-		case OPT_DEMO_ADMIN: demo_admin = true; break;
-		case OPT_SET_PASSWORD: pw_email = optarg; break;
-		case OPT_TOTP: totp_email = optarg; break;
-		case 'h': fputs(usage_text, stdout); return 0;
-		default: fputs(usage_text, stderr); return 2;
+		case OPT_LISTEN:
+			listen_spec = optarg;
+			break;
+		case OPT_LIST_PII:
+			list_pii = true;
+			break;
+		case OPT_DEMO_ADMIN:
+			demo_admin = true;
+			break;
+		case OPT_SET_PASSWORD:
+			pw_email = optarg;
+			break;
+		case OPT_TOTP:
+			totp_email = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
 		}
 	}
 	if (demo_admin) {
@@ -359,7 +393,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "nexudus-sim: seeding failed: %s\n", err);
 		goto out;
 	}
-	if (pw_email != NULL && sim_auth_set_password(&s, pw_email, argv[optind], err, sizeof(err)) == -1) {
+	if (pw_email != NULL &&
+	    sim_auth_set_password(&s, pw_email, argv[optind], err, sizeof(err)) == -1) {
 		fprintf(stderr, "nexudus-sim: %s\n", err);
 		goto out;
 	}

@@ -24,7 +24,8 @@ sim_handle(struct sim *s, const struct nxm_request *req, struct nxm_response *re
 		return;
 	}
 	if (strncmp(p, "/api/", 5) != 0) {
-		sim_reply_message(resp, 404, "No HTTP resource was found that matches the request URI.");
+		sim_reply_message(resp, 404,
+		                  "No HTTP resource was found that matches the request URI.");
 		return;
 	}
 	if (sim_faults_apply(s, req, resp, drop, delay_ms))

@@ -20,13 +20,13 @@
 #include "core/http.h"
 #include "nexudus/catalog.h"
 
-#define SIM_TOKEN_LIFETIME  604799 /* what Nexudus answers: about 7 days */
-#define SIM_PAGE_SIZE_MAX   1000
-#define SIM_PAGE_SIZE_DEF   25
-#define SIM_DEFAULT_SEED    42
+#define SIM_TOKEN_LIFETIME   604799 /* what Nexudus answers: about 7 days */
+#define SIM_PAGE_SIZE_MAX    1000
+#define SIM_PAGE_SIZE_DEF    25
+#define SIM_DEFAULT_SEED     42
 #define SIM_DEMO_ADMIN_EMAIL "admin@demo.nexudus.test"
-#define SIM_DEMO_PASSWORD   "demo-password-2026"
-#define SIM_TOTP_SECRET     "JBSWY3DPEHPK3PXP"
+#define SIM_DEMO_PASSWORD    "demo-password-2026"
+#define SIM_TOTP_SECRET      "JBSWY3DPEHPK3PXP"
 
 struct sim {
 	sqlite3 *db;
@@ -89,8 +89,8 @@ void sim_api_entity(struct sim *s, const struct nxm_entity *e, const char *rest,
  * the …Local twins of every time field; copies the names of referenced
  * records (CoworkerId → CoworkerFullName …). rng, when given, makes the
  * UniqueId deterministic (seeding). */
-int sim_api_stamp(struct sim *s, const struct nxm_entity *e, json_t *rec, int64_t id,
-                  bool creating, time_t when, const char *by, struct sim_rng *rng);
+int sim_api_stamp(struct sim *s, const struct nxm_entity *e, json_t *rec, int64_t id, bool creating,
+                  time_t when, const char *by, struct sim_rng *rng);
 /* Time-zone offset, in minutes, of a SimpleTimeZoneId the simulator knows. */
 int sim_timezone_offset(long long zone_id);
 /* Fields of a list record: collection fields removed (new reference). */
@@ -111,8 +111,8 @@ int sim_seed(struct sim *s, uint64_t seed, time_t anchor, char *err, size_t errl
 int sim_list_pii(struct sim *s, FILE *out);
 
 /* router.c: one request in, one response out. */
-void sim_handle(struct sim *s, const struct nxm_request *req, struct nxm_response *resp,
-                bool *drop, unsigned *delay_ms);
+void sim_handle(struct sim *s, const struct nxm_request *req, struct nxm_response *resp, bool *drop,
+                unsigned *delay_ms);
 
 /* Nexudus's envelopes. */
 int sim_reply_message(struct nxm_response *resp, int status, const char *message);

@@ -14,7 +14,8 @@ static const char schema[] =
         " entity TEXT NOT NULL, id INTEGER NOT NULL, data TEXT NOT NULL,"
         " PRIMARY KEY (entity, id)) STRICT;"
         "CREATE TABLE IF NOT EXISTS accounts ("
-        " id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+        " id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, email TEXT NOT NULL UNIQUE COLLATE "
+        "NOCASE,"
         " password_salt BLOB NOT NULL, password_hash BLOB NOT NULL,"
         " is_admin INTEGER NOT NULL, api_access INTEGER NOT NULL,"
         " totp_secret TEXT, roles TEXT NOT NULL) STRICT;"
@@ -90,7 +91,8 @@ sim_record_get(struct sim *s, const struct nxm_entity *e, int64_t id)
 	sqlite3_stmt *st = NULL;
 	json_t *rec = NULL;
 
-	if (nxm_db_prepare(s->db, "SELECT data FROM records WHERE entity = ? AND id = ?", &st) == -1)
+	if (nxm_db_prepare(s->db, "SELECT data FROM records WHERE entity = ? AND id = ?", &st) ==
+	    -1)
 		return NULL;
 	if (sqlite3_bind_text(st, 1, e->name, -1, SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_bind_int64(st, 2, id) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
@@ -108,7 +110,8 @@ sim_record_put(struct sim *s, const struct nxm_entity *e, int64_t id, json_t *re
 
 	if (text == NULL)
 		return -1;
-	if (nxm_db_prepare(s->db, "INSERT OR REPLACE INTO records (entity, id, data) VALUES (?, ?, ?)",
+	if (nxm_db_prepare(s->db,
+	                   "INSERT OR REPLACE INTO records (entity, id, data) VALUES (?, ?, ?)",
 	                   &st) == -1)
 		goto out;
 	if (sqlite3_bind_text(st, 1, e->name, -1, SQLITE_STATIC) == SQLITE_OK &&
@@ -150,7 +153,8 @@ sim_record_all(struct sim *s, const struct nxm_entity *e)
 	int step;
 
 	if (all == NULL ||
-	    nxm_db_prepare(s->db, "SELECT data FROM records WHERE entity = ? ORDER BY id", &st) == -1 ||
+	    nxm_db_prepare(s->db, "SELECT data FROM records WHERE entity = ? ORDER BY id", &st) ==
+	            -1 ||
 	    sqlite3_bind_text(st, 1, e->name, -1, SQLITE_STATIC) != SQLITE_OK)
 		goto fail;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -177,7 +181,8 @@ sim_record_next_id(struct sim *s, const struct nxm_entity *e)
 
 	/* Ids grow per entity from a base that makes them look like Nexudus's
 	 * (large, never reused). */
-	if (nxm_db_prepare(s->db, "SELECT coalesce(max(id), 1000000) + 1 FROM records WHERE entity = ?",
+	if (nxm_db_prepare(s->db,
+	                   "SELECT coalesce(max(id), 1000000) + 1 FROM records WHERE entity = ?",
 	                   &st) == -1)
 		return -1;
 	if (sqlite3_bind_text(st, 1, e->name, -1, SQLITE_STATIC) == SQLITE_OK &&
@@ -210,8 +215,8 @@ sim_setting_set(struct sim *s, const char *key, const char *value)
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 
-	if (nxm_db_prepare(s->db, "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", &st) ==
-	    -1)
+	if (nxm_db_prepare(s->db, "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+	                   &st) == -1)
 		return -1;
 	if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) == SQLITE_OK &&
 	    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC) == SQLITE_OK &&

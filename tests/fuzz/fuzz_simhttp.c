@@ -16,9 +16,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t head = 0, body = 0;
 	int keep = 0;
 
-	if (sim_http_parse_head((const char *)data, size, &req, &head, &body, &keep) == SIM_HTTP_OK) {
+	if (sim_http_parse_head((const char *)data, size, &req, &head, &body, &keep) ==
+	    SIM_HTTP_OK) {
 		/* A parsed head lies inside the input and names a path. */
-		if (head > size || req.path == NULL || req.method == NULL || body > SIM_HTTP_MAX_BODY)
+		if (head > size || req.path == NULL || req.method == NULL ||
+		    body > SIM_HTTP_MAX_BODY)
 			abort();
 		nxm_request_free(&req);
 	}

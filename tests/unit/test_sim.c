@@ -15,7 +15,7 @@ test_totp_rfc6238(void **state)
 	static const struct {
 		uint64_t t;
 		const char *code;
-	} v[] = {{59, "287082"}, {1111111109, "081804"}, {1111111111, "050471"},
+	} v[] = {{59, "287082"},         {1111111109, "081804"}, {1111111111, "050471"},
 	         {1234567890, "005924"}, {2000000000, "279037"}, {20000000000ULL, "353130"}};
 	char out[7];
 
@@ -35,11 +35,13 @@ test_http_parse_ok(void **state)
 	size_t head, body;
 	int keep;
 
-	assert_int_equal(sim_http_parse_head(in, sizeof(in) - 1, &req, &head, &body, &keep), SIM_HTTP_OK);
+	assert_int_equal(sim_http_parse_head(in, sizeof(in) - 1, &req, &head, &body, &keep),
+	                 SIM_HTTP_OK);
 	assert_string_equal(req.method, "POST");
 	assert_string_equal(req.path, "/api/token");
 	assert_string_equal(req.query, "x=1");
-	assert_string_equal(nxm_request_header(&req, "Content-Type"), "application/x-www-form-urlencoded");
+	assert_string_equal(nxm_request_header(&req, "Content-Type"),
+	                    "application/x-www-form-urlencoded");
 	assert_int_equal(body, 5);
 	assert_int_equal(head, sizeof(in) - 1 - 5);
 	assert_true(keep);
@@ -54,26 +56,38 @@ test_http_parse_errors(void **state)
 	int keep;
 	char big[SIM_HTTP_MAX_HEAD + 64];
 
-	assert_int_equal(sim_http_parse_head("GET / HTTP/1.1\r\nHost: a\r\n", 25, &req, &head, &body, &keep),
-	                 SIM_HTTP_INCOMPLETE);
-	assert_int_equal(sim_http_parse_head("get / HTTP/1.1\r\n\r\n", 18, &req, &head, &body, &keep), SIM_HTTP_BAD);
-	assert_int_equal(sim_http_parse_head("GET x HTTP/1.1\r\n\r\n", 18, &req, &head, &body, &keep), SIM_HTTP_BAD);
-	assert_int_equal(sim_http_parse_head("GET / HTTP/2.0\r\n\r\n", 18, &req, &head, &body, &keep), SIM_HTTP_BAD);
-	assert_int_equal(sim_http_parse_head("GET / HTTP/1.1\r\nNo colon\r\n\r\n", 28, &req, &head, &body, &keep),
-	                 SIM_HTTP_BAD);
-	assert_int_equal(sim_http_parse_head("GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 38, &req, &head,
+	assert_int_equal(
+	        sim_http_parse_head("GET / HTTP/1.1\r\nHost: a\r\n", 25, &req, &head, &body, &keep),
+	        SIM_HTTP_INCOMPLETE);
+	assert_int_equal(
+	        sim_http_parse_head("get / HTTP/1.1\r\n\r\n", 18, &req, &head, &body, &keep),
+	        SIM_HTTP_BAD);
+	assert_int_equal(
+	        sim_http_parse_head("GET x HTTP/1.1\r\n\r\n", 18, &req, &head, &body, &keep),
+	        SIM_HTTP_BAD);
+	assert_int_equal(
+	        sim_http_parse_head("GET / HTTP/2.0\r\n\r\n", 18, &req, &head, &body, &keep),
+	        SIM_HTTP_BAD);
+	assert_int_equal(sim_http_parse_head("GET / HTTP/1.1\r\nNo colon\r\n\r\n", 28, &req, &head,
 	                                     &body, &keep),
 	                 SIM_HTTP_BAD);
-	assert_int_equal(sim_http_parse_head("GET / HTTP/1.1\r\nContent-Length: 9999999\r\n\r\n", 43, &req,
-	                                     &head, &body, &keep),
+	assert_int_equal(sim_http_parse_head("GET / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 38,
+	                                     &req, &head, &body, &keep),
+	                 SIM_HTTP_BAD);
+	assert_int_equal(sim_http_parse_head("GET / HTTP/1.1\r\nContent-Length: 9999999\r\n\r\n",
+	                                     43, &req, &head, &body, &keep),
 	                 SIM_HTTP_TOO_LARGE);
-	assert_int_equal(sim_http_parse_head("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 47, &req,
-	                                     &head, &body, &keep),
-	                 SIM_HTTP_UNSUPPORTED);
+	assert_int_equal(
+	        sim_http_parse_head("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n", 47,
+	                            &req, &head, &body, &keep),
+	        SIM_HTTP_UNSUPPORTED);
 	memset(big, 'a', sizeof(big));
 	memcpy(big, "GET / HTTP/1.1\r\nX: ", 19);
-	assert_int_equal(sim_http_parse_head(big, sizeof(big), &req, &head, &body, &keep), SIM_HTTP_TOO_LARGE);
-	assert_int_equal(sim_http_parse_head("GET / HTTP/1.0\r\n\r\n", 18, &req, &head, &body, &keep), SIM_HTTP_OK);
+	assert_int_equal(sim_http_parse_head(big, sizeof(big), &req, &head, &body, &keep),
+	                 SIM_HTTP_TOO_LARGE);
+	assert_int_equal(
+	        sim_http_parse_head("GET / HTTP/1.0\r\n\r\n", 18, &req, &head, &body, &keep),
+	        SIM_HTTP_OK);
 	assert_false(keep); /* HTTP/1.0 closes unless asked otherwise */
 	nxm_request_free(&req);
 }
@@ -118,7 +132,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_totp_rfc6238),    cmocka_unit_test(test_http_parse_ok),
+	        cmocka_unit_test(test_totp_rfc6238),      cmocka_unit_test(test_http_parse_ok),
 	        cmocka_unit_test(test_http_parse_errors), cmocka_unit_test(test_time_parse),
 	        cmocka_unit_test(test_rng_deterministic),
 	};

@@ -1,0 +1,336 @@
+#!/usr/bin/env bash
+# The OAuth server end to end, over HTTPS behind a real web server, with the
+# Nexudus simulator as the upstream: registration, the login page, code and
+# token exchange, the bearer check on /mcp, revocation, and the refusals.
+# Usage: oauth.sh BUILDDIR SRCDIR [lighttpd|apache]
+set -u
+BUILD=${1:?builddir}
+SRC=${2:?srcdir}
+SERVER=${3:-lighttpd}
+NXM_SRC=$SRC
+. "$SRC/scripts/lib.sh"
+. "$SRC/tests/integration/checks.sh"
+
+PORT=${NXM_TEST_PORT:-28643}
+SIM_PORT=${NXM_TEST_SIM_PORT:-28901}
+OUT=$BUILD/tests/out/oauth-$SERVER
+rm -rf "$OUT"
+mkdir -p "$OUT"
+chmod 755 "$OUT"
+STATE=$OUT/state
+nxm_layout "$BUILD" "$STATE"
+nxm_tls "$STATE"
+trap 'nxm_server_stop; nxm_sim_stop' EXIT
+nxm_sim_start "$STATE" "$SIM_PORT"
+nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT"
+nxm_init "$STATE"
+if [ "$SERVER" = lighttpd ]; then
+	nxm_lighttpd_conf "$STATE" "$PORT"
+	nxm_lighttpd_start "$STATE"
+else
+	nxm_apache_conf "$STATE" "$PORT" fcgid
+	nxm_apache_start "$STATE" fcgid
+fi
+nxm_wait_https "$PORT" || { nxm_fail "$SERVER did not start"; nxm_summary; exit 1; }
+V="oauth/$SERVER"
+BASE=https://127.0.0.1:$PORT
+CACERT=$STATE/etc/tls.crt
+DB=$STATE/db/nexmcp.db
+read -r ADMIN PW <<<"$("$STATE/nexudus-sim" --demo-admin)"
+REDIRECT=http://127.0.0.1:33418/callback
+
+b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+new_verifier() { head -c 48 /dev/urandom | b64url; }
+challenge_of() { printf '%s' "$1" | openssl dgst -sha256 -binary | b64url; }
+form_field() { # form_field NAME: the value of a hidden input in $BODY
+	sed -n "s/.*name=\"$1\" value=\"\([^\"]*\)\".*/\1/p" "$BODY" | head -n 1 | sed 's/&amp;/\&/g'
+}
+query_param() { # query_param URL NAME
+	printf '%s' "$1" | sed -n "s/.*[?&]$2=\([^&]*\).*/\1/p" | sed 's/%3A/:/g; s/%2F/\//g'
+}
+
+register() { # register JSON: sets CLIENT_ID (and CLIENT_SECRET)
+	req POST /register -H 'Content-Type: application/json' --data "$1"
+	CLIENT_ID=$(jq -r '.client_id // empty' "$BODY")
+	CLIENT_SECRET=$(jq -r '.client_secret // empty' "$BODY")
+}
+
+# authorize [extra query]: GET the login page for CLIENT_ID with a new PKCE pair
+authorize() {
+	VERIFIER=$(new_verifier)
+	CHALLENGE=$(challenge_of "$VERIFIER")
+	STATE_V="st-$RANDOM"
+	req GET "/authorize?response_type=code&client_id=$CLIENT_ID&redirect_uri=$(jq -rn --arg v "$REDIRECT" '$v|@uri')&state=$STATE_V&code_challenge=$CHALLENGE&code_challenge_method=S256&resource=$(jq -rn --arg v "$BASE/mcp" '$v|@uri')${1:-}"
+}
+
+# sign_in EMAIL PASSWORD [extra form fields...]: POST the page in $BODY
+sign_in() {
+	local email=$1 pw=$2 f args=()
+	shift 2
+	for f in client_id redirect_uri response_type state code_challenge code_challenge_method scope resource csrf; do
+		local v
+		v=$(form_field "$f")
+		[ -n "$v" ] && args+=(--data-urlencode "$f=$v")
+	done
+	req POST /authorize "${args[@]}" --data-urlencode "email=$email" --data-urlencode "password=$pw" "$@"
+	LOCATION=$(hdr Location)
+	CODE=$(query_param "$LOCATION" code)
+}
+
+exchange() { # exchange [extra curl args]: POST /token for CODE/VERIFIER
+	req POST /token --data-urlencode grant_type=authorization_code --data-urlencode "code=$CODE" \
+		--data-urlencode "redirect_uri=$REDIRECT" --data-urlencode "client_id=$CLIENT_ID" \
+		--data-urlencode "code_verifier=$VERIFIER" "$@"
+	TOKEN=$(jq -r '.access_token // empty' "$BODY")
+}
+
+mcp() { req POST /mcp -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"ping"}'; }
+
+# ---------------------------------------------------------------- registration
+register "{\"redirect_uris\":[\"$REDIRECT\"],\"token_endpoint_auth_method\":\"none\",\"client_name\":\"Test <b>Client</b>\",\"grant_types\":[\"authorization_code\",\"refresh_token\"]}"
+check_status "dynamic client registration" 201
+check_jq "registration answer" ".client_id == \"$CLIENT_ID\" and .redirect_uris == [\"$REDIRECT\"] and .token_endpoint_auth_method == \"none\" and .grant_types == [\"authorization_code\"] and .response_types == [\"code\"] and (.client_id_issued_at | type) == \"number\" and (has(\"client_secret\") | not)"
+PUBLIC=$CLIENT_ID
+register '{"redirect_uris":["javascript:alert(1)"]}'
+check_status "javascript: redirect URI" 400
+check_jq "javascript: refused" '.error == "invalid_redirect_uri"'
+register '{"redirect_uris":["https://app.example/cb#frag"]}'
+check_jq "fragment refused" '.error == "invalid_redirect_uri"'
+register '{"redirect_uris":["http://app.example/cb"]}'
+check_jq "plain http off loopback refused" '.error == "invalid_redirect_uri"'
+register '{"client_name":"x"}'
+check_jq "missing redirect_uris" '.error == "invalid_redirect_uri"'
+register '{"redirect_uris":["cursor://anysphere.cursor-retrieval/oauth/user-nexmcp/callback"],"token_endpoint_auth_method":"none"}'
+check_status "private-use scheme accepted" 201
+register '{"redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"private_key_jwt"}'
+check_jq "unsupported auth method" '.error == "invalid_client_metadata"'
+req POST /register -H 'Content-Type: application/json' --data 'not json'
+check_jq "malformed JSON" '.error == "invalid_client_metadata"'
+register "{\"redirect_uris\":[\"$REDIRECT\"]}"
+check_jq "confidential client gets a secret" '(.client_secret | length) >= 40 and .token_endpoint_auth_method == "client_secret_basic"'
+CONFIDENTIAL=$CLIENT_ID
+CONF_SECRET=$CLIENT_SECRET
+sqlite3 "$DB" "SELECT count(*) FROM clients WHERE secret_hash IS NOT NULL AND instr(CAST(secret_hash AS TEXT), '$CONF_SECRET') = 0" | grep -qx 1
+expect "the client secret is stored hashed" $? "stored in clear?"
+
+# ---------------------------------------------------------------- the login page
+CLIENT_ID=$PUBLIC
+authorize
+check_status "login page" 200
+check_hdr_match "login page CSP" Content-Security-Policy "frame-ancestors 'none'"
+check_hdr "login page XFO" X-Frame-Options DENY
+check_hdr "login page not cached" Cache-Control no-store
+check_hdr "login page referrer policy" Referrer-Policy no-referrer
+grep -q 'Test &lt;b&gt;Client&lt;/b&gt;' "$BODY" && ! grep -q '<b>Client' "$BODY"
+expect "client name shown, escaped" $? "$(grep -o 'Test.\{0,30\}' "$BODY" | head -1)"
+grep -q '<strong>127.0.0.1</strong>' "$BODY"
+expect "redirect host shown" $? ""
+for f in email password disclaimer allow_pii read_only; do
+	grep -q "name=\"$f\"" "$BODY"
+	expect "form field $f" $? ""
+done
+grep -q 'name="disclaimer" value="on" required' "$BODY"
+expect "disclaimer is required" $? ""
+req GET "/authorize?response_type=code&client_id=nxc_unknown&redirect_uri=$REDIRECT&code_challenge=$CHALLENGE&code_challenge_method=S256"
+check_status "unregistered client: error page, not a redirect" 400
+[ -z "$(hdr Location)" ]
+expect "no redirect for an unknown client" $? "$(hdr Location)"
+req GET "/authorize?response_type=code&client_id=$PUBLIC&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&code_challenge=$CHALLENGE&code_challenge_method=S256"
+check_status "unregistered redirect_uri: error page" 400
+req GET "/authorize?response_type=code&client_id=$PUBLIC&redirect_uri=http%3A%2F%2F127.0.0.1%3A49152%2Fcallback&state=x&code_challenge=$CHALLENGE&code_challenge_method=S256"
+check_status "loopback redirect on another port matches (RFC 8252)" 200
+req GET "/authorize?response_type=code&client_id=$PUBLIC&redirect_uri=$REDIRECT&state=s1"
+check_status "missing PKCE redirects with an error" 302
+check_hdr_match "missing PKCE: invalid_request with state and iss" Location "^http://127.0.0.1:33418/callback\?error=invalid_request&error_description=.*&state=s1&iss=https%3A%2F%2F127.0.0.1%3A$PORT$"
+req GET "/authorize?response_type=token&client_id=$PUBLIC&redirect_uri=$REDIRECT&code_challenge=$CHALLENGE&code_challenge_method=S256"
+check_hdr_match "response_type=token refused" Location "error=unsupported_response_type"
+req GET "/authorize?response_type=code&client_id=$PUBLIC&redirect_uri=$REDIRECT&code_challenge=$CHALLENGE&code_challenge_method=plain"
+check_hdr_match "plain PKCE refused" Location "error=invalid_request"
+req GET "/authorize?response_type=code&client_id=$PUBLIC&redirect_uri=$REDIRECT&code_challenge=$CHALLENGE&code_challenge_method=S256&resource=https%3A%2F%2Fother.example%2Fmcp"
+check_hdr_match "another resource refused" Location "error=invalid_target"
+req GET "/authorize?response_type=code&client_id=$PUBLIC&redirect_uri=$REDIRECT&code_challenge=$CHALLENGE&code_challenge_method=S256&scope=admin"
+check_hdr_match "unknown scope refused" Location "error=invalid_scope"
+
+# ---------------------------------------------------------------- refusals on POST
+authorize
+sign_in "$ADMIN" "$PW"
+check_status "missing disclaimer" 400
+grep -q 'Tick the responsibility disclaimer' "$BODY" && grep -q "value=\"$ADMIN\"" "$BODY"
+expect "missing disclaimer explained, e-mail kept" $? ""
+authorize
+sign_in "$ADMIN" "wrong-password" --data disclaimer=on
+check_status "wrong password" 400
+grep -q 'e-mail or password is not right' "$BODY"
+expect "wrong password explained" $? "$(grep -o 'class="error"[^<]*' "$BODY")"
+authorize
+sign_in member@demo.nexudus.test "$PW" --data disclaimer=on
+grep -q 'not a Nexudus administrator' "$BODY"
+expect "non-administrator refused" $? "$(grep -o 'class="error"[^<]*' "$BODY")"
+authorize
+sed -i 's/name="csrf" value="[^"]*"/name="csrf" value="1.AAAA"/' "$BODY"
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+check_status "forged CSRF token" 400
+grep -q 'form has expired or did not come from this page' "$BODY"
+expect "CSRF refusal explained" $? ""
+authorize
+OTHER_CSRF=$(form_field csrf)
+authorize "&scope=nexudus%3Aread"
+sed -i "s/name=\"csrf\" value=\"[^\"]*\"/name=\"csrf\" value=\"$OTHER_CSRF\"/" "$BODY"
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+check_status "CSRF token from another authorization request" 400
+authorize
+sign_in twofactor@demo.nexudus.test "$PW" --data disclaimer=on
+grep -q 'name="totp"' "$BODY" && grep -q 'two-factor' "$BODY"
+expect "two-factor code asked for" $? ""
+TOTP=$(curl -s "http://127.0.0.1:$SIM_PORT/_sim/totp/twofactor@demo.nexudus.test" | jq -r .code)
+sign_in twofactor@demo.nexudus.test "$PW" --data disclaimer=on --data-urlencode "totp=$TOTP"
+check_status "two-factor sign-in" 302
+
+# ---------------------------------------------------------------- the happy path
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+check_status "sign-in redirects" 302
+check_hdr_match "redirect carries code, state and iss" Location "^http://127.0.0.1:33418/callback\?code=[A-Za-z0-9_-]{43}&state=$STATE_V&iss=https%3A%2F%2F127.0.0.1%3A$PORT$"
+GOOD_CODE=$CODE
+GOOD_VERIFIER=$VERIFIER
+VERIFIER=$(new_verifier)
+exchange
+check_status "wrong PKCE verifier" 400
+check_jq "wrong verifier: invalid_grant" '.error == "invalid_grant" and (.error_description | test("code_verifier"))'
+check_hdr "token errors are not cached" Cache-Control no-store
+VERIFIER=$GOOD_VERIFIER
+exchange
+check_status "the code was consumed by the failed attempt" 400
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+check_status "code exchange" 200
+check_jq "token answer" '.token_type == "Bearer" and (.expires_in > 28700 and .expires_in <= 28800) and .scope == "nexudus:read nexudus:write" and (.access_token | startswith("nxm1."))'
+check_hdr "token answer not cached" Cache-Control no-store
+GOOD=$TOKEN
+mcp "$GOOD"
+[ "$STATUS" != 401 ]
+expect "/mcp accepts the token" $? "got $STATUS"
+sqlite3 "$DB" "SELECT hex(upstream_token) FROM sessions" >"$OUT/db-dump"
+sqlite3 "$STATE/sim/nexudus-sim.db" "SELECT hex(token_hash) FROM tokens" >/dev/null
+! grep -q "$(printf '%s' "$GOOD" | cut -d. -f2)" "$OUT/db-dump"
+expect "the database holds no token in clear" $? ""
+exchange
+check_status "reused code" 400
+check_jq "reused code: invalid_grant" '.error == "invalid_grant" and (.error_description | test("already used"))'
+mcp "$GOOD"
+check_status "a replayed code revokes its session" 401
+
+# expired code, wrong redirect_uri, another client, other resource
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+sqlite3 "$DB" "UPDATE auth_codes SET expires_at = 0 WHERE used_at IS NULL"
+exchange
+check_jq "expired code" '.error == "invalid_grant" and (.error_description | test("expired"))'
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+req POST /token --data-urlencode grant_type=authorization_code --data-urlencode "code=$CODE" \
+	--data-urlencode "redirect_uri=http://127.0.0.1:33418/other" --data-urlencode "client_id=$CLIENT_ID" \
+	--data-urlencode "code_verifier=$VERIFIER"
+check_jq "wrong redirect_uri" '.error == "invalid_grant" and (.error_description | test("redirect_uri"))'
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange --data-urlencode "resource=https://other.example/mcp"
+check_jq "token for another resource" '.error == "invalid_target"'
+req POST /token --data grant_type=refresh_token --data "client_id=$PUBLIC"
+check_jq "refresh_token grant" '.error == "unsupported_grant_type"'
+req POST /token -H 'Content-Type: application/json' --data '{}'
+check_jq "JSON body at /token" '.error == "invalid_request"'
+req POST /token --data grant_type=authorization_code --data client_id=nxc_nobody --data code=x
+check_status "unknown client at /token" 401
+check_jq "unknown client: invalid_client" '.error == "invalid_client"'
+
+# read-only sessions and personal data
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on --data read_only=on --data allow_pii=on
+exchange
+check_jq "read-only sign-in gets nexudus:read only" '.scope == "nexudus:read"'
+sqlite3 "$DB" "SELECT scope, allow_pii FROM sessions ORDER BY created_at DESC, rowid DESC LIMIT 1" | grep -qx 'nexudus:read|1'
+expect "session row holds the read-only scope and the PII choice" $? "$(sqlite3 "$DB" "SELECT scope, allow_pii FROM sessions ORDER BY rowid DESC LIMIT 1")"
+
+# confidential client
+CLIENT_ID=$CONFIDENTIAL
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+check_status "confidential client without its secret" 401
+check_hdr_match "invalid_client challenge" WWW-Authenticate '^Basic'
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange -u "$CONFIDENTIAL:wrong"
+check_jq "wrong client secret" '.error == "invalid_client"'
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange -u "$CONFIDENTIAL:$CONF_SECRET"
+check_status "client_secret_basic" 200
+CONF_TOKEN=$TOKEN
+
+# ---------------------------------------------------------------- sessions end
+CLIENT_ID=$PUBLIC
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+T=$TOKEN
+sqlite3 "$DB" "UPDATE sessions SET expires_at = 1 WHERE revoked_at IS NULL AND session_id = (SELECT session_id FROM sessions ORDER BY rowid DESC LIMIT 1)"
+mcp "$T"
+check_status "expired session" 401
+check_hdr_match "expired session challenge" WWW-Authenticate 'error="invalid_token", error_description="session expired'
+req POST /revoke --data-urlencode "token=$CONF_TOKEN" --data-urlencode "client_id=$PUBLIC"
+check_status "revoking another client's token answers 200" 200
+mcp "$CONF_TOKEN"
+[ "$STATUS" != 401 ]
+expect "...but does not revoke it" $? "got $STATUS"
+req POST /revoke --data-urlencode "token=$CONF_TOKEN" -u "$CONFIDENTIAL:$CONF_SECRET"
+check_status "revocation" 200
+mcp "$CONF_TOKEN"
+check_status "revoked session" 401
+check_hdr_match "revoked session challenge" WWW-Authenticate 'error_description="session revoked'
+req POST /revoke --data-urlencode "token=nxm1.garbage.garbage" --data-urlencode "client_id=$PUBLIC"
+check_status "unknown token at /revoke" 200
+
+# forged tokens: every character changed in turn
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+T=$TOKEN
+bad=0
+for i in $(seq 0 $((${#T} - 1))); do
+	c=${T:$i:1}
+	[ "$c" = A ] && r=B || r=A
+	[ "$c" = . ] && continue
+	F="${T:0:$i}$r${T:$((i + 1))}"
+	code=$(curl -s --cacert "$CACERT" -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $F" \
+		-H 'Content-Type: application/json' --data '{}' "$BASE/mcp")
+	[ "$code" = 401 ] || { bad=$((bad + 1)); echo "# forged at $i accepted: $code"; }
+done
+[ "$bad" -eq 0 ]
+expect "every one-character forgery of a token is refused (${#T} tried)" $? "$bad accepted"
+mcp "$T"
+[ "$STATUS" != 401 ]
+expect "the unforged token still works" $? "got $STATUS"
+
+# throttling after repeated failures
+for i in 1 2 3 4 5; do
+	authorize
+	sign_in limited@demo.nexudus.test "nope-$i" --data disclaimer=on
+done
+authorize
+sign_in limited@demo.nexudus.test "$PW" --data disclaimer=on
+check_status "throttled after 5 failures" 429
+grep -q 'Too many failed attempts. Wait 15 minutes' "$BODY"
+expect "throttle explained with the wait" $? "$(grep -o 'class="error"[^<]*' "$BODY")"
+[ -n "$(hdr Retry-After)" ]
+expect "throttle has Retry-After" $? ""
+
+# The password never reaches the logs or the database.
+! grep -rqF "$PW" "$STATE/log" "$DB"
+expect "the password is in no log and not in the database" $? ""
+! grep -rqF "$ADMIN" "$STATE/log" && ! sqlite3 "$DB" .dump | grep -qF "$ADMIN"
+expect "the e-mail is in no log and not in the database" $? ""
+
+nxm_summary
