@@ -36,6 +36,8 @@ enum key_bit {
 	SEEN_LIFETIME = 1u << 4,
 	SEEN_LOG_LEVEL = 1u << 5,
 	SEEN_PROXY = 1u << 6,
+	SEEN_DOC_CA = 1u << 7,
+	SEEN_DOC_LOOPBACK = 1u << 8,
 };
 
 const char *
@@ -188,6 +190,17 @@ on_entry(void *user, const char *section, const char *key, const char *value)
 		return set_url(l, &c->upstream, SEEN_UPSTREAM, key, value);
 	if (strcmp(key, "upstream_proxy") == 0)
 		return set_string(l, &c->upstream_proxy, SEEN_PROXY, key, value);
+	if (strcmp(key, "client_document_ca_file") == 0)
+		return set_string(l, &c->client_document_ca_file, SEEN_DOC_CA, key, value);
+	if (strcmp(key, "client_document_allow_loopback") == 0) {
+		if (set_once(l, SEEN_DOC_LOOPBACK, key) == -1)
+			return 0;
+		if (strcmp(value, "yes") == 0)
+			c->client_document_allow_loopback = 1;
+		else if (strcmp(value, "no") != 0)
+			return fail(l, key, "expected yes or no");
+		return 1;
+	}
 	if (strcmp(key, "allowed_origins") == 0)
 		return add_origins(l, key, value);
 	if (strcmp(key, "session_lifetime") == 0) {
@@ -309,6 +322,7 @@ nxm_config_free(struct nxm_config *cfg)
 	free(cfg->key_file);
 	free(cfg->upstream);
 	free(cfg->upstream_proxy);
+	free(cfg->client_document_ca_file);
 	for (size_t i = 0; i < cfg->n_allowed_origins; i++)
 		free(cfg->allowed_origins[i]);
 	memset(cfg, 0, sizeof(*cfg));

@@ -24,6 +24,10 @@ struct nxm_config {
 	size_t n_allowed_origins;
 	int allow_any_origin; /* allowed_origins = * */
 	enum nxm_log_level log_level;
+	/* Client ID Metadata Documents: a CA bundle to verify their servers
+	 * (NULL: the system's), and, for tests only, loopback addresses. */
+	char *client_document_ca_file;
+	int client_document_allow_loopback;
 };
 
 /* The file named by $NEXMCP_CONFIG, else the path fixed at configure time. */

@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/url.h"
 #include "oauth/client.h"
+#include "oauth/document.h"
 
 static const char *const forbidden_schemes[] = {"javascript", "data", "vbscript", "file", "blob",
                                                 "about",      "ftp",  "ws",       "wss"};
@@ -122,6 +123,8 @@ nxm_client_lookup(struct nxm_app *app, const char *client_id, struct nxm_client 
 	memset(c, 0, sizeof(*c));
 	if (client_id == NULL || strlen(client_id) > NXM_CLIENT_MAX_URI)
 		return 1;
+	if (nxm_document_is_url(client_id))
+		return nxm_document_client(app, client_id, c);
 	if (nxm_db_prepare(app->db,
 	                   "SELECT auth_method, secret_hash, client_name, metadata FROM clients "
 	                   "WHERE client_id = ? AND expires_at > ?",

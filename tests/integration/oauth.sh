@@ -22,7 +22,11 @@ nxm_layout "$BUILD" "$STATE"
 nxm_tls "$STATE"
 trap 'nxm_server_stop; nxm_sim_stop' EXIT
 nxm_sim_start "$STATE" "$SIM_PORT"
-nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT"
+# Client ID Metadata Documents are served by the same web server (from
+# static/), so the test switch that allows loopback is on, with our CA.
+DOC_CONFIG="client_document_allow_loopback = yes
+client_document_ca_file = $STATE/etc/tls.crt"
+nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT" "$DOC_CONFIG"
 nxm_init "$STATE"
 if [ "$SERVER" = lighttpd ]; then
 	nxm_lighttpd_conf "$STATE" "$PORT"
@@ -314,6 +318,42 @@ mcp "$T"
 [ "$STATUS" != 401 ]
 expect "the unforged token still works" $? "got $STATUS"
 
+# ---------------------------------------------------------------- Client ID Metadata Documents
+DOC=$BASE/static/client.json
+cat >"$STATE/www/static/client.json" <<JSON
+{"client_id": "$DOC", "client_name": "CIMD Test Client", "redirect_uris": ["$REDIRECT"],
+ "token_endpoint_auth_method": "none", "grant_types": ["authorization_code"]}
+JSON
+cat >"$STATE/www/static/wrong-id.json" <<JSON
+{"client_id": "https://elsewhere.example/client.json", "redirect_uris": ["$REDIRECT"]}
+JSON
+cat >"$STATE/www/static/no-redirects.json" <<JSON
+{"client_id": "$BASE/static/no-redirects.json", "client_name": "x"}
+JSON
+chmod 644 "$STATE"/www/static/*.json
+CLIENT_ID=$(jq -rn --arg v "$DOC" '$v|@uri')
+authorize
+check_status "metadata-document client: login page" 200
+grep -q 'CIMD Test Client' "$BODY"
+expect "the document's client_name is shown" $? ""
+sqlite3 "$DB" "SELECT count(*) FROM client_documents WHERE url = '$DOC' AND expires_at > strftime('%s','now')" | grep -qx 1
+expect "the document is cached" $? ""
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+check_status "metadata-document client signs in" 302
+CLIENT_ID=$DOC
+exchange
+check_status "metadata-document client exchanges its code" 200
+mcp "$TOKEN"
+[ "$STATUS" != 401 ]
+expect "metadata-document client's token accepted" $? "got $STATUS"
+for bad in wrong-id.json no-redirects.json missing.json; do
+	req GET "/authorize?response_type=code&client_id=$(jq -rn --arg v "$BASE/static/$bad" '$v|@uri')&redirect_uri=$REDIRECT&code_challenge=$CHALLENGE&code_challenge_method=S256"
+	check_status "metadata document refused: $bad" 400
+done
+req GET "/authorize?response_type=code&client_id=$(jq -rn --arg v "$BASE/" '$v|@uri')&redirect_uri=$REDIRECT&code_challenge=$CHALLENGE&code_challenge_method=S256"
+check_status "metadata document URL without a path refused" 400
+CLIENT_ID=$PUBLIC
+
 # throttling after repeated failures
 for i in 1 2 3 4 5; do
 	authorize
@@ -326,6 +366,19 @@ grep -q 'Too many failed attempts. Wait 15 minutes' "$BODY"
 expect "throttle explained with the wait" $? "$(grep -o 'class="error"[^<]*' "$BODY")"
 [ -n "$(hdr Retry-After)" ]
 expect "throttle has Retry-After" $? ""
+
+# Without the test switch a loopback document is refused before any
+# connection is made (the address is checked after DNS resolution).
+nxm_server_stop
+nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT" "client_document_ca_file = $STATE/etc/tls.crt"
+if [ "$SERVER" = lighttpd ]; then nxm_lighttpd_start "$STATE"; else nxm_apache_start "$STATE" fcgid; fi
+nxm_wait_https "$PORT"
+cp "$STATE/www/static/client.json" "$STATE/www/static/client2.json"
+sed -i "s|$DOC|$BASE/static/client2.json|" "$STATE/www/static/client2.json"
+req GET "/authorize?response_type=code&client_id=$(jq -rn --arg v "$BASE/static/client2.json" '$v|@uri')&redirect_uri=$REDIRECT&code_challenge=$CHALLENGE&code_challenge_method=S256"
+check_status "loopback metadata document refused without the test switch" 400
+grep -rq 'address not allowed' "$STATE/log"
+expect "refused for its address, not for a failed connection" $? ""
 
 # The password never reaches the logs or the database.
 ! grep -rqF "$PW" "$STATE/log" "$DB"
