@@ -34,6 +34,18 @@ nxm_html_escape(struct nxm_buf *out, const char *s)
 	return 0;
 }
 
+/* The sign-in form posts to /authorize, which answers with a redirect to the
+ * client. Chromium and Safari apply form-action to every hop of that redirect
+ * chain, so the login page leaves it out: with 'self' no sign-in could reach
+ * a client. Pages without a form keep it. */
+int
+nxm_html_headers_form(struct nxm_response *resp)
+{
+	return nxm_response_set_header(resp, "Content-Security-Policy",
+	                               "default-src 'none'; style-src 'self'; img-src 'self'; "
+	                               "frame-ancestors 'none'; base-uri 'none'");
+}
+
 int
 nxm_html_headers(struct nxm_response *resp)
 {

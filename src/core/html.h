@@ -14,5 +14,7 @@ int nxm_html_page(struct nxm_response *resp, int status, const char *title, cons
                   const char *stylesheet);
 /* The security headers alone, for pages rendered elsewhere. */
 int nxm_html_headers(struct nxm_response *resp);
+/* Replaces the policy with the one for the sign-in form (no form-action). */
+int nxm_html_headers_form(struct nxm_response *resp);
 
 #endif

@@ -38,26 +38,27 @@ out:
 	nxm_buf_free(&h);
 }
 
-void
-nxm_mcp_handle(struct nxm_app *app, const struct nxm_request *req, struct nxm_response *resp)
+int
+nxm_mcp_authenticate(struct nxm_app *app, const struct nxm_request *req, struct nxm_response *resp,
+                     struct nxm_session *s)
 {
 	const char *auth = nxm_request_header(req, "authorization"), *token;
 	enum nxm_token_err err;
-	struct nxm_session s;
 	size_t len;
 
+	memset(s, 0, sizeof(*s));
 	if (auth == NULL) {
 		nxm_mcp_challenge(app, resp, NULL, NULL);
-		return;
+		return -1;
 	}
 	if (nxm_header_bearer(auth, &token, &len) != NXM_HDR_OK) {
 		nxm_mcp_challenge(app, resp, "invalid_token", "malformed Authorization header");
-		return;
+		return -1;
 	}
-	err = nxm_session_verify(app, token, len, &s);
+	err = nxm_session_verify(app, token, len, s);
 	if (err == NXM_TOKEN_SERVER_ERROR) {
 		nxm_response_error(resp, 500, "server_error", "cannot check the token");
-		return;
+		return -1;
 	}
 	if (err != NXM_TOKEN_OK) {
 		nxm_log_info("refused a bearer token: %s", nxm_token_strerror(err));
@@ -65,13 +66,7 @@ nxm_mcp_handle(struct nxm_app *app, const struct nxm_request *req, struct nxm_re
 		                  err == NXM_TOKEN_EXPIRED || err == NXM_TOKEN_REVOKED
 		                          ? nxm_token_strerror(err)
 		                          : "token not recognised");
-		return;
+		return -1;
 	}
-	/* Authenticated: the MCP transport itself comes next. */
-	nxm_response_json(
-	        resp, 501,
-	        json_pack("{s:s, s:n, s:{s:i, s:s}}", "jsonrpc", "2.0", "id", "error", "code",
-	                  -32601, "message",
-	                  "authenticated, but the MCP transport is not available in this build"));
-	nxm_session_clear(&s);
+	return 0;
 }

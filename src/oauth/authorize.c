@@ -258,8 +258,8 @@ render_template(struct nxm_buf *out, const char *tpl, const char *const *keys,
 }
 
 static void
-render(struct nxm_app *app, const struct authz *a, const char *email, const char *message,
-       bool ask_totp, int status, struct nxm_response *resp)
+render_form(struct nxm_app *app, const struct authz *a, const char *email, const char *message,
+            bool ask_totp, const struct nxm_params *form, int status, struct nxm_response *resp)
 {
 	struct nxm_buf hid = {0}, err = {0}, totp = {0}, css = {0}, action = {0}, lifetime = {0};
 	struct nxm_url ru;
@@ -300,8 +300,21 @@ render(struct nxm_app *app, const struct authz *a, const char *email, const char
 	                                                  : app->cfg.session_lifetime / 60) == -1)
 		goto fail;
 	{
-		const char *keys[] = {"css",    "client_name", "redirect_host", "error",   "action",
-		                      "hidden", "email",       "totp",          "lifetime"};
+		/* A retry keeps the choices made: an unticked read-only box on
+		 * the second try would silently widen the session. */
+		const char *pii = form && nxm_params_get(form, "allow_pii") ? " checked" : "";
+		const char *ro = form && nxm_params_get(form, "read_only") ? " checked" : "";
+		const char *keys[] = {"css",
+		                      "client_name",
+		                      "redirect_host",
+		                      "error",
+		                      "action",
+		                      "hidden",
+		                      "email",
+		                      "totp",
+		                      "lifetime",
+		                      "allow_pii_checked",
+		                      "read_only_checked"};
 		const char *values[] = {css.data,
 		                        a->client.client_name[0] ? a->client.client_name
 		                                                 : "An application",
@@ -311,14 +324,17 @@ render(struct nxm_app *app, const struct authz *a, const char *email, const char
 		                        hid.data,
 		                        email ? email : "",
 		                        totp.data ? totp.data : "",
-		                        lifetime.data};
-		const bool raw[] = {false, false, false, true, false, true, false, true, false};
+		                        lifetime.data,
+		                        pii,
+		                        ro};
+		const bool raw[] = {false, false, false, true, false, true,
+		                    false, true,  false, true, true};
 		if (render_template(&resp->body, nxm_login_template, keys, values, raw,
 		                    NXM_ARRAY_LEN(keys)) == -1)
 			goto fail;
 	}
 	resp->status = status;
-	if (nxm_html_headers(resp) == -1)
+	if (nxm_html_headers(resp) == -1 || nxm_html_headers_form(resp) == -1)
 		goto fail;
 	goto out;
 fail:
@@ -332,6 +348,13 @@ out:
 	nxm_buf_free(&css);
 	nxm_buf_free(&action);
 	nxm_buf_free(&lifetime);
+}
+
+static void
+render(struct nxm_app *app, const struct authz *a, const char *email, const char *message,
+       bool ask_totp, int status, struct nxm_response *resp)
+{
+	render_form(app, a, email, message, ask_totp, NULL, status, resp);
 }
 
 static const char *
@@ -377,26 +400,27 @@ handle_post(struct nxm_app *app, const struct nxm_params *form, struct authz *a,
 	long wait;
 
 	if (!csrf_ok(app, a, nxm_params_get(form, "csrf"))) {
-		render(app, a, email,
-		       "This sign-in form has expired or did not come from this page. "
-		       "Please sign in again.",
-		       false, 400, resp);
+		render_form(app, a, email,
+		            "This sign-in form has expired or did not come from this page. "
+		            "Please sign in again.",
+		            false, form, 400, resp);
 		return;
 	}
 	if (email == NULL || *email == '\0' || password == NULL || *password == '\0') {
-		render(app, a, email, "Enter your Nexudus e-mail and password.", false, 400, resp);
+		render_form(app, a, email, "Enter your Nexudus e-mail and password.", false, form,
+		            400, resp);
 		return;
 	}
 	if (check == NULL || strcmp(check, "on") != 0) {
-		render(app, a, email, "Tick the responsibility disclaimer to continue.",
-		       totp != NULL, 400, resp);
+		render_form(app, a, email, "Tick the responsibility disclaimer to continue.",
+		            totp != NULL, form, 400, resp);
 		return;
 	}
 	if ((wait = nxm_throttle_wait(app, email, req->remote_addr)) != 0) {
 		snprintf(msg, sizeof(msg),
 		         "Too many failed attempts. Wait %ld minute%s and try again.",
 		         wait < 0 ? 15 : (wait + 59) / 60, (wait + 59) / 60 == 1 ? "" : "s");
-		render(app, a, email, msg, false, 429, resp);
+		render_form(app, a, email, msg, false, form, 429, resp);
 		if (wait > 0) {
 			snprintf(msg, sizeof(msg), "%ld", wait);
 			nxm_response_set_header(resp, "Retry-After", msg);
@@ -409,11 +433,12 @@ handle_post(struct nxm_app *app, const struct nxm_params *form, struct authz *a,
 		    r == NXM_SIGNIN_NOT_ADMIN)
 			nxm_throttle_failure(app, email, req->remote_addr);
 		nxm_log_info("sign-in refused for client %s: %d", a->client.client_id, (int)r);
-		render(app, a, email, signin_message(r),
-		       r == NXM_SIGNIN_TOTP_REQUIRED || r == NXM_SIGNIN_TOTP_WRONG ||
-		               (totp != NULL && *totp != '\0'),
-		       r == NXM_SIGNIN_UNREACHABLE || r == NXM_SIGNIN_UPSTREAM_ERROR ? 502 : 400,
-		       resp);
+		render_form(app, a, email, signin_message(r),
+		            r == NXM_SIGNIN_TOTP_REQUIRED || r == NXM_SIGNIN_TOTP_WRONG ||
+		                    (totp != NULL && *totp != '\0'),
+		            form,
+		            r == NXM_SIGNIN_UNREACHABLE || r == NXM_SIGNIN_UPSTREAM_ERROR ? 502 : 400,
+		            resp);
 		return;
 	}
 	nxm_throttle_success(app, email);
@@ -431,8 +456,8 @@ handle_post(struct nxm_app *app, const struct nxm_params *form, struct authz *a,
 	if (nxm_session_create(app, &sn, secret, sid) == -1 ||
 	    nxm_code_issue(app, sid, secret, a->client.client_id, a->redirect_uri,
 	                   a->code_challenge, code, sizeof(code)) == -1) {
-		render(app, a, email, "The server could not create your session. Try again.", false,
-		       500, resp);
+		render_form(app, a, email, "The server could not create your session. Try again.",
+		            false, form, 500, resp);
 		goto out;
 	}
 	nxm_client_touch(app, a->client.client_id);

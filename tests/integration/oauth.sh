@@ -274,6 +274,69 @@ exchange -u "$CONFIDENTIAL:$CONF_SECRET"
 check_status "client_secret_basic" 200
 CONF_TOKEN=$TOKEN
 
+# ---------------------------------------------------------------- the MCP transport
+CLIENT_ID=$PUBLIC
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+GOOD2=$TOKEN
+MH=(-H "Authorization: Bearer $GOOD2" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+rpc() { req POST /mcp "${MH[@]}" "$@"; }
+rpc --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
+check_status "initialize" 200
+check_jq "initialize result" '.id == 1 and .result.protocolVersion == "2025-11-25" and .result.serverInfo.name == "nexmcp" and (.result.capabilities | has("tools"))'
+MSID=$(hdr Mcp-Session-Id)
+printf '%s' "$MSID" | grep -Eq '^[!-~]{16,}$'
+expect "Mcp-Session-Id issued, visible ASCII" $? "'$MSID'"
+rpc --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
+check_jq "unknown revision negotiated to the latest" '.result.protocolVersion == "2025-11-25"'
+rpc -H "Mcp-Session-Id: $MSID" -H 'MCP-Protocol-Version: 2025-11-25' --data '{"jsonrpc":"2.0","method":"notifications/initialized"}'
+check_status "notification" 202
+[ ! -s "$BODY" ]
+expect "202 has no body" $? "$(head -c 100 "$BODY")"
+rpc -H "Mcp-Session-Id: $MSID" -H 'MCP-Protocol-Version: 2025-11-25' --data '{"jsonrpc":"2.0","id":"p","method":"ping"}'
+check_jq "ping" '.id == "p" and .result == {}'
+check_hdr_match "JSON answer" Content-Type '^application/json'
+rpc -H "Mcp-Session-Id: $MSID" --data '{"jsonrpc":"2.0","id":2,"method":"tools/list"}'
+check_jq "tools/list" '.result.tools | type == "array"'
+rpc -H "Mcp-Session-Id: $MSID" --data '{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":"bogus"}}'
+check_jq "bad cursor" '.error.code == -32602'
+rpc -H "Mcp-Session-Id: $MSID" --data '{"jsonrpc":"2.0","id":4,"method":"no/such"}'
+check_jq "unknown method" '.error.code == -32601'
+rpc -H "Mcp-Session-Id: $MSID" --data '{"jsonrpc":"1.0","id":5,"method":"ping"}'
+check_status "invalid JSON-RPC" 400
+check_jq "invalid JSON-RPC error" '.error.code == -32600'
+rpc -H "Mcp-Session-Id: $MSID" --data '{"jsonrpc":'
+check_status "malformed JSON" 400
+check_jq "parse error" '.error.code == -32700'
+rpc --data '{"jsonrpc":"2.0","id":6,"method":"ping"}'
+check_status "missing Mcp-Session-Id" 400
+rpc -H 'Mcp-Session-Id: nope' --data '{"jsonrpc":"2.0","id":7,"method":"ping"}'
+check_status "unknown Mcp-Session-Id" 404
+rpc -H "Mcp-Session-Id: $MSID" -H 'MCP-Protocol-Version: 1999-01-01' --data '{"jsonrpc":"2.0","id":8,"method":"ping"}'
+check_status "unsupported MCP-Protocol-Version" 400
+rpc -H "Mcp-Session-Id: $MSID" --data '[{"jsonrpc":"2.0","id":9,"method":"ping"}]'
+check_status "no batches after 2025-03-26" 400
+req POST /mcp -H "Authorization: Bearer $GOOD2" -H 'Content-Type: application/json' -H 'Accept: application/json' -H "Mcp-Session-Id: $MSID" --data '{"jsonrpc":"2.0","id":10,"method":"ping"}'
+check_status "Accept without text/event-stream" 406
+req POST /mcp -H "Authorization: Bearer $GOOD2" -H 'Content-Type: text/plain' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $MSID" --data '{}'
+check_status "wrong Content-Type" 415
+req GET /mcp -H "Authorization: Bearer $GOOD2"
+check_status "GET /mcp" 405
+rpc --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"old","version":"1"}}}'
+OLD=$(hdr Mcp-Session-Id)
+rpc -H "Mcp-Session-Id: $OLD" --data '[{"jsonrpc":"2.0","id":1,"method":"ping"},{"jsonrpc":"2.0","method":"notifications/initialized"},{"jsonrpc":"2.0","id":2,"method":"tools/list"}]'
+check_jq "2025-03-26 batch: one answer per request" 'type == "array" and length == 2 and .[0].id == 1 and .[1].id == 2'
+req DELETE /mcp -H "Authorization: Bearer $GOOD2" -H "Mcp-Session-Id: $MSID"
+check_status "DELETE ends the MCP session" 204
+rpc -H "Mcp-Session-Id: $MSID" --data '{"jsonrpc":"2.0","id":11,"method":"ping"}'
+check_status "ended MCP session" 404
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $OLD" --data '{"jsonrpc":"2.0","id":12,"method":"ping"}'
+check_status "an MCP session belongs to its sign-in" 404
+
 # ---------------------------------------------------------------- sessions end
 CLIENT_ID=$PUBLIC
 authorize

@@ -1,0 +1,270 @@
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/crypto.h"
+#include "core/db.h"
+#include "core/header.h"
+#include "core/log.h"
+#include "mcp/auth.h"
+#include "mcp/dispatch.h"
+#include "mcp/transport.h"
+
+static const char *const versions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
+
+bool
+nxm_mcp_version_supported(const char *v)
+{
+	for (size_t i = 0; v != NULL && i < NXM_ARRAY_LEN(versions); i++)
+		if (strcmp(v, versions[i]) == 0)
+			return true;
+	return false;
+}
+
+static void
+rpc_error(struct nxm_response *resp, int status, int code, const char *message)
+{
+	nxm_response_json(resp, status, nxm_jsonrpc_error(NULL, code, message));
+}
+
+static int
+create_mcp_session(struct nxm_app *app, const struct nxm_session *s, const char *version,
+                   const char *client_name, char out[64])
+{
+	unsigned char raw[32];
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+
+	/* Visible ASCII as the transport requires: base64url of 256 random bits. */
+	if (nxm_random(raw, sizeof(raw)) == -1 ||
+	    nxm_b64url_encode(raw, sizeof(raw), out, 64) == -1)
+		return -1;
+	if (nxm_db_prepare(
+	            app->db,
+	            "INSERT INTO mcp_sessions (mcp_session_id, session_id, protocol_version, "
+	            "client_name, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+	            &st) == -1)
+		return -1;
+	if (sqlite3_bind_text(st, 1, out, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, s->id, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    (client_name ? sqlite3_bind_text(st, 4, client_name, -1, SQLITE_STATIC)
+	                 : sqlite3_bind_null(st, 4)) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 5, app->now()) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 6, s->expires_at) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	else
+		nxm_log_err("cannot store the MCP session: %s", sqlite3_errmsg(app->db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* 0 live (version filled), 1 unknown or ended, -1 error. A session id from
+ * another sign-in is as unknown as a made-up one. */
+static int
+find_mcp_session(struct nxm_app *app, const struct nxm_session *s, const char *id, char *version,
+                 size_t versionsz)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = -1, step;
+
+	if (strlen(id) > 128 ||
+	    nxm_db_prepare(app->db,
+	                   "SELECT protocol_version FROM mcp_sessions WHERE mcp_session_id = ? AND "
+	                   "session_id = ? AND ended_at IS NULL AND expires_at > ?",
+	                   &st) == -1)
+		return strlen(id) > 128 ? 1 : -1;
+	if (sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, s->id, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 3, app->now()) == SQLITE_OK) {
+		step = sqlite3_step(st);
+		if (step == SQLITE_ROW) {
+			snprintf(version, versionsz, "%s", sqlite3_column_text(st, 0));
+			rc = 0;
+		} else if (step == SQLITE_DONE) {
+			rc = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void
+end_mcp_session(struct nxm_app *app, const struct nxm_session *s, const char *id,
+                struct nxm_response *resp)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (nxm_db_prepare(app->db,
+	                   "UPDATE mcp_sessions SET ended_at = ? WHERE mcp_session_id = ? AND "
+	                   "session_id = ? AND ended_at IS NULL",
+	                   &st) == -1 ||
+	    sqlite3_bind_int64(st, 1, app->now()) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, s->id, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		rpc_error(resp, 500, NXM_JSONRPC_INTERNAL_ERROR, "cannot end the session");
+	} else if (sqlite3_changes(app->db) == 0) {
+		rpc_error(resp, 404, NXM_JSONRPC_INVALID_REQUEST, "unknown or ended MCP session");
+	} else {
+		resp->status = 204;
+		nxm_buf_reset(&resp->body);
+	}
+	sqlite3_finalize(st);
+}
+
+static void
+initialize(struct nxm_app *app, const struct nxm_session *s, json_t *msg, struct nxm_response *resp)
+{
+	json_t *params = json_object_get(msg, "params"), *id = json_object_get(msg, "id");
+	const char *asked = json_string_value(json_object_get(params, "protocolVersion"));
+	const char *client =
+	        json_string_value(json_object_get(json_object_get(params, "clientInfo"), "name"));
+	const char *version;
+	char sid[64];
+
+	if (!json_is_object(params) || asked == NULL) {
+		nxm_response_json(resp, 200,
+		                  nxm_jsonrpc_error(id, NXM_JSONRPC_INVALID_PARAMS,
+		                                    "initialize needs params.protocolVersion"));
+		return;
+	}
+	/* Negotiation: the client's revision when we speak it, else our latest. */
+	version = nxm_mcp_version_supported(asked) ? asked : NXM_MCP_LATEST_VERSION;
+	if (create_mcp_session(app, s, version, client, sid) == -1) {
+		rpc_error(resp, 500, NXM_JSONRPC_INTERNAL_ERROR, "cannot create the MCP session");
+		return;
+	}
+	nxm_response_json(
+	        resp, 200,
+	        json_pack("{s:s, s:O, s:{s:s, s:{s:{s:b}, s:{}}, s:{s:s, s:s, s:s}, s:s}}",
+	                  "jsonrpc", "2.0", "id", id, "result", "protocolVersion", version,
+	                  "capabilities", "tools", "listChanged", 0, "logging", "serverInfo",
+	                  "name", "nexmcp", "title", "Nexudus (nexmcp)", "version", PACKAGE_VERSION,
+	                  "instructions",
+	                  "Tools for the signed-in administrator's Nexudus account."));
+	nxm_response_set_header(resp, "Mcp-Session-Id", sid);
+}
+
+static void
+post(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request *req,
+     struct nxm_response *resp)
+{
+	const char *sid = nxm_request_header(req, "mcp-session-id");
+	const char *hv = nxm_request_header(req, "mcp-protocol-version");
+	struct nxm_mcp_ctx ctx = {.app = app, .session = s};
+	char version[32];
+	json_t *body = NULL, *out = NULL, *msg;
+	json_error_t jerr;
+	size_t i;
+	int found;
+
+	if (!nxm_header_accepts(nxm_request_header(req, "accept"), "application/json") ||
+	    !nxm_header_accepts(nxm_request_header(req, "accept"), "text/event-stream") ||
+	    nxm_request_header(req, "accept") == NULL) {
+		rpc_error(resp, 406, NXM_JSONRPC_INVALID_REQUEST,
+		          "Accept must list application/json and text/event-stream");
+		return;
+	}
+	if (!nxm_header_content_type_is(nxm_request_header(req, "content-type"),
+	                                "application/json")) {
+		rpc_error(resp, 415, NXM_JSONRPC_INVALID_REQUEST,
+		          "Content-Type must be application/json");
+		return;
+	}
+	if ((body = json_loadb((const char *)req->body, req->body_len, JSON_REJECT_DUPLICATES,
+	                       &jerr)) == NULL) {
+		rpc_error(resp, 400, NXM_JSONRPC_PARSE_ERROR, "the body is not valid JSON");
+		return;
+	}
+	if (json_is_object(body) && json_is_string(json_object_get(body, "method")) &&
+	    strcmp(json_string_value(json_object_get(body, "method")), "initialize") == 0) {
+		if (nxm_jsonrpc_kind(body) != 1)
+			rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+			          "initialize must be a request");
+		else
+			initialize(app, s, body, resp);
+		goto out;
+	}
+	if (sid == NULL) {
+		rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+		          "Mcp-Session-Id header required (send initialize first)");
+		goto out;
+	}
+	if ((found = find_mcp_session(app, s, sid, version, sizeof(version))) != 0) {
+		if (found == -1)
+			rpc_error(resp, 500, NXM_JSONRPC_INTERNAL_ERROR,
+			          "cannot read the MCP session");
+		else
+			rpc_error(resp, 404, NXM_JSONRPC_INVALID_REQUEST,
+			          "unknown or ended MCP session: initialize again");
+		goto out;
+	}
+	if (hv != NULL && !nxm_mcp_version_supported(hv)) {
+		rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+		          "unsupported MCP-Protocol-Version");
+		goto out;
+	}
+	ctx.protocol_version = hv != NULL ? hv : NXM_MCP_DEFAULT_VERSION;
+	if (json_is_array(body)) {
+		/* Batches exist in the 2025-03-26 revision only. */
+		if (strcmp(version, "2025-03-26") != 0 || json_array_size(body) == 0) {
+			rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+			          json_array_size(body) == 0
+			                  ? "empty batch"
+			                  : "batches are not part of this protocol revision");
+			goto out;
+		}
+		out = json_array();
+		json_array_foreach(body, i, msg)
+		{
+			json_t *r = nxm_mcp_dispatch(&ctx, msg);
+			if (r != NULL)
+				json_array_append_new(out, r);
+		}
+		if (json_array_size(out) == 0) {
+			resp->status = 202;
+			goto out;
+		}
+		nxm_response_json(resp, 200, out);
+		out = NULL;
+		goto out;
+	}
+	if ((out = nxm_mcp_dispatch(&ctx, body)) == NULL) {
+		resp->status = 202; /* notifications and responses */
+		goto out;
+	}
+	nxm_response_json(resp, nxm_jsonrpc_kind(body) == -1 ? 400 : 200, out);
+	out = NULL;
+out:
+	json_decref(out);
+	json_decref(body);
+}
+
+void
+nxm_mcp_transport_handle(struct nxm_app *app, const struct nxm_request *req,
+                         struct nxm_response *resp)
+{
+	struct nxm_session s;
+
+	if (nxm_mcp_authenticate(app, req, resp, &s) != 0)
+		return;
+	if (strcmp(req->method, "POST") == 0) {
+		post(app, &s, req, resp);
+	} else if (strcmp(req->method, "DELETE") == 0) {
+		const char *sid = nxm_request_header(req, "mcp-session-id");
+		if (sid == NULL)
+			rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+			          "Mcp-Session-Id header required");
+		else
+			end_mcp_session(app, &s, sid, resp);
+	} else {
+		/* No server-initiated stream: GET is not offered (the transport
+		 * allows 405 here). */
+		rpc_error(resp, 405, NXM_JSONRPC_INVALID_REQUEST, "GET streams are not offered");
+		nxm_response_set_header(resp, "Allow", "POST, DELETE, OPTIONS");
+	}
+	nxm_session_clear(&s);
+}
