@@ -53,7 +53,7 @@ static const char usage_text[] =
         "\n"
         "Test controls, loopback only: POST /_sim/faults {kind, count, seconds,\n"
         "delay_ms, path}, DELETE /_sim/faults, POST /_sim/settings\n"
-        "{dir_convention: signed|binary, rate_limits: on|off}, POST /_sim/password\n"
+        "{dir_convention: signed|binary, rate_limits: on|off, min_interval_ms}, POST /_sim/password\n"
         "{email, password}, POST /_sim/expire {email}, GET /_sim/totp/<email>.\n";
 
 static volatile sig_atomic_t stopping;
