@@ -9,9 +9,11 @@ NXM_N=0
 nxm_pass() { NXM_N=$((NXM_N + 1)); NXM_PASSED=$((NXM_PASSED + 1)); echo "ok $NXM_N - $*"; }
 nxm_fail() { NXM_N=$((NXM_N + 1)); NXM_FAILED=$((NXM_FAILED + 1)); echo "not ok $NXM_N - $*"; }
 
+# NXM_SUITE names the suite in the summary line; callers that do not set it
+# keep the "integration:" line that scripts/test.sh reads.
 nxm_summary() {
 	echo "1..$NXM_N"
-	echo "integration: $NXM_PASSED passed, $NXM_FAILED failed"
+	echo "${NXM_SUITE:-integration}: $NXM_PASSED passed, $NXM_FAILED failed"
 	[ "$NXM_FAILED" -eq 0 ]
 }
 
