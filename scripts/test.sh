@@ -13,7 +13,7 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 nxm_apt $NXM_BUILD_PKGS $NXM_LIGHTTPD_PKGS $NXM_APACHE_PKGS jq valgrind libfcgi-bin sqlite3 \
-	clang libclang-rt-14-dev xz-utils
+	clang libclang-rt-14-dev xz-utils chromium
 
 B=$NXM_SRC/_build
 PASSED=0
@@ -91,6 +91,10 @@ for server in lighttpd apache; do
 	[ "${PIPESTATUS[0]}" -eq 0 ] || echo "not ok - oauth suite under $server exited with an error" >>"$B/oauth.log"
 done
 count_tap "oauth" 0 "$B/oauth.log"
+
+echo "== login page in headless Chromium"
+run_logged "$B/browser.log" bash "$NXM_SRC/tests/browser/run.sh" "$B/test" "$NXM_SRC"
+count_tap "browser" $? "$B/browser.log"
 
 echo "== valgrind: 1,000 FastCGI requests per program"
 run_logged "$B/valgrind.log" bash "$NXM_SRC/tests/integration/valgrind.sh" "$B/test" "$NXM_SRC" 1000

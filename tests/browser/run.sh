@@ -40,9 +40,9 @@ stop_all() {
 need_tools() {
 	# shellcheck disable=SC2086 # a list of package names, split on purpose
 	nxm_apt chromium $NXM_LIGHTTPD_PKGS jq curl openssl
-	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
-		nxm_die "node and npm are needed (Node.js 20 or later)"
-	fi
+	# npm may come with the machine's Node.js; Debian's package only if not.
+	command -v npm >/dev/null || nxm_apt npm
+	NODE=$(nxm_node 20) || nxm_die "no Node.js 20 or later"
 }
 
 # playwright-core only: its browser download is never used (Debian's Chromium
@@ -92,7 +92,7 @@ run_browser() {
 	NXM_TAP_FIRST=$((NXM_N + 1)) NXM_CHROMIUM=/usr/bin/chromium \
 		NXM_BASE=$BASE NXM_CA=$CACERT NXM_AUTHORIZE_URL=$AUTHORIZE_URL NXM_REDIRECT_URI=$REDIRECT \
 		NXM_EMAIL=$ADMIN NXM_PASSWORD=$PW NXM_OUT=$OUT NXM_STATE=$STATE_V NXM_CLIENT_NAME=$CLIENT_NAME \
-		node "$HERE/login.mjs" >"$OUT/login.tap" 2>"$OUT/login.stderr"
+		"$NODE" "$HERE/login.mjs" >"$OUT/login.tap" 2>"$OUT/login.stderr"
 	rc=$?
 	cat "$OUT/login.tap"
 	ok=$(grep -c '^ok ' "$OUT/login.tap")
