@@ -92,6 +92,10 @@ for server in lighttpd apache; do
 done
 count_tap "oauth" 0 "$B/oauth.log"
 
+echo "== MCP conformance suite: authorization-server scenarios"
+run_logged "$B/conformance.log" bash "$NXM_SRC/tests/conformance/run-auth.sh" "$B/test" "$NXM_SRC"
+count_tap "conformance" $? "$B/conformance.log"
+
 echo "== login page in headless Chromium"
 run_logged "$B/browser.log" bash "$NXM_SRC/tests/browser/run.sh" "$B/test" "$NXM_SRC"
 count_tap "browser" $? "$B/browser.log"
