@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <grp.h>
 #include <libgen.h>
+#include <stdbool.h>
+#include <time.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +21,7 @@
 #include "core/keyring.h"
 #include "core/log.h"
 #include "nexudus/client.h"
+#include "oauth/sweep.h"
 
 static const char usage_text[] =
         "usage: nexmcpctl [-c file] command [options]\n"
@@ -38,6 +41,14 @@ static const char usage_text[] =
         "                  formed, no access for group or others), the database schema\n"
         "                  version, and that the upstream Nexudus URL answers over HTTP.\n"
         "                  -n skips the network check.\n"
+        "  sessions        List the sign-in sessions that are still valid: id, client,\n"
+        "                  scope, personal data allowed or not, start and end. No\n"
+        "                  e-mail address is shown: the database does not hold one.\n"
+        "  revoke id|--all End one session (an id from `sessions`) or every session\n"
+        "                  at once; the next /mcp request with its token gets 401.\n"
+        "  sweep           Delete expired rows: sessions, codes, unused client\n"
+        "                  registrations, cached client documents, MCP sessions,\n"
+        "                  login throttling and old audit entries. Run it from cron.\n"
         "  help            Show this text.\n"
         "  version         Show the version.\n"
         "\n"
@@ -240,6 +251,135 @@ cmd_check(const struct nxm_config *cfg, int argc, char **argv)
 	return failures == 0 ? 0 : 1;
 }
 
+static int
+open_db(const struct nxm_config *cfg, sqlite3 **db)
+{
+	char err[512];
+	int version = 0;
+
+	if (nxm_db_open(cfg->database, NXM_DB_READWRITE, db, err, sizeof(err)) == -1) {
+		fprintf(stderr, "nexmcpctl: %s\n", err);
+		return -1;
+	}
+	if (nxm_db_schema_version(*db, &version) == -1 ||
+	    version != nxm_db_latest_version(nxm_migrations, nxm_migrations_count)) {
+		fprintf(stderr, "nexmcpctl: %s: schema version %d; run nexmcpctl migrate\n",
+		        cfg->database, version);
+		nxm_db_close(*db);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+print_time(time_t t)
+{
+	char buf[32];
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) != NULL && strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+		fputs(buf, stdout);
+}
+
+static int
+cmd_sessions(const struct nxm_config *cfg, int argc, char **argv)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = 0, rc = 1;
+
+	if (argc > 1)
+		return usage_error("sessions: unexpected argument ", argv[1]);
+	if (open_db(cfg, &db) == -1)
+		return 1;
+	if (nxm_db_prepare(
+	            db,
+	            "SELECT session_id, client_id, coalesce(client_name, ''), scope, allow_pii, "
+	            "created_at, expires_at FROM sessions WHERE revoked_at IS NULL AND "
+	            "expires_at > ? ORDER BY created_at",
+	            &st) == -1 ||
+	    sqlite3_bind_int64(st, 1, time(NULL)) != SQLITE_OK)
+		goto out;
+	printf("%-32s  %-20s  %-5s  %-8s  %-20s  %s\n", "SESSION", "CLIENT", "SCOPE", "PII",
+	       "SIGNED IN", "ENDS");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 2);
+		printf("%-32s  %-20.20s  %-5s  %-8s  ", sqlite3_column_text(st, 0),
+		       name[0] ? name : (const char *)sqlite3_column_text(st, 1),
+		       strstr((const char *)sqlite3_column_text(st, 3), "write") ? "write" : "read",
+		       sqlite3_column_int(st, 4) ? "allowed" : "redacted");
+		print_time((time_t)sqlite3_column_int64(st, 5));
+		fputs("  ", stdout);
+		print_time((time_t)sqlite3_column_int64(st, 6));
+		putchar('\n');
+		n++;
+	}
+	printf("%d active session%s\n", n, n == 1 ? "" : "s");
+	rc = 0;
+out:
+	sqlite3_finalize(st);
+	nxm_db_close(db);
+	return rc;
+}
+
+static int
+cmd_revoke(const struct nxm_config *cfg, int argc, char **argv)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	bool all;
+	int rc = 1;
+
+	if (argc != 2)
+		return usage_error("revoke: give a session id or --all", "");
+	all = strcmp(argv[1], "--all") == 0;
+	if (open_db(cfg, &db) == -1)
+		return 1;
+	if (nxm_db_prepare(
+	            db,
+	            all ? "UPDATE sessions SET revoked_at = ?1, revoked_reason = 'nexmcpctl' "
+	                  "WHERE revoked_at IS NULL AND ?2 IS NOT NULL"
+	                : "UPDATE sessions SET revoked_at = ?1, revoked_reason = 'nexmcpctl' "
+	                  "WHERE revoked_at IS NULL AND session_id = ?2",
+	            &st) == -1 ||
+	    sqlite3_bind_int64(st, 1, time(NULL)) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, argv[1], -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		fprintf(stderr, "nexmcpctl: cannot revoke: %s\n", sqlite3_errmsg(db));
+		goto out;
+	}
+	printf("%d session%s revoked\n", sqlite3_changes(db), sqlite3_changes(db) == 1 ? "" : "s");
+	rc = all || sqlite3_changes(db) > 0 ? 0 : 1;
+out:
+	sqlite3_finalize(st);
+	nxm_db_close(db);
+	return rc;
+}
+
+static int
+cmd_sweep(const struct nxm_config *cfg, int argc, char **argv)
+{
+	struct nxm_sweep_counts n;
+	sqlite3 *db = NULL;
+	int rc;
+
+	if (argc > 1)
+		return usage_error("sweep: unexpected argument ", argv[1]);
+	if (open_db(cfg, &db) == -1)
+		return 1;
+	rc = nxm_sweep(db, time(NULL), &n);
+	if (rc == 0)
+		printf("removed: %ld sessions, %ld codes, %ld MCP sessions, %ld clients, %ld "
+		       "client "
+		       "documents, %ld throttle entries, %ld audit entries\n",
+		       n.sessions, n.auth_codes, n.mcp_sessions, n.clients, n.client_documents,
+		       n.login_throttle, n.audit_log);
+	else
+		fprintf(stderr, "nexmcpctl: sweep failed: %s\n", sqlite3_errmsg(db));
+	nxm_db_close(db);
+	return rc == 0 ? 0 : 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -284,7 +424,8 @@ main(int argc, char **argv)
 		puts("nexmcpctl " PACKAGE_VERSION);
 		return 0;
 	}
-	if (strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 && strcmp(cmd, "check") != 0)
+	if (strcmp(cmd, "init") != 0 && strcmp(cmd, "migrate") != 0 && strcmp(cmd, "check") != 0 &&
+	    strcmp(cmd, "sessions") != 0 && strcmp(cmd, "revoke") != 0 && strcmp(cmd, "sweep") != 0)
 		return usage_error("unknown command: ", cmd);
 	if (load_config(config, &cfg) == -1)
 		return 1;
@@ -297,6 +438,12 @@ main(int argc, char **argv)
 		rc = cmd_init(&cfg, argc, argv);
 	else if (strcmp(cmd, "migrate") == 0)
 		rc = cmd_migrate(&cfg, argc, argv);
+	else if (strcmp(cmd, "sessions") == 0)
+		rc = cmd_sessions(&cfg, argc, argv);
+	else if (strcmp(cmd, "revoke") == 0)
+		rc = cmd_revoke(&cfg, argc, argv);
+	else if (strcmp(cmd, "sweep") == 0)
+		rc = cmd_sweep(&cfg, argc, argv);
 	else
 		rc = cmd_check(&cfg, argc, argv);
 	nxm_config_free(&cfg);

@@ -417,6 +417,33 @@ req GET "/authorize?response_type=code&client_id=$(jq -rn --arg v "$BASE/" '$v|@
 check_status "metadata document URL without a path refused" 400
 CLIENT_ID=$PUBLIC
 
+# the admin tool: list, revoke, sweep
+CTL=("$STATE/nexmcpctl" -c "$STATE/etc/nexmcp.conf")
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+T=$TOKEN
+"${CTL[@]}" sessions >"$OUT/sessions.txt"
+grep -Eq '^[0-9]+ active sessions?$' "$OUT/sessions.txt" && ! grep -qF "$ADMIN" "$OUT/sessions.txt"
+expect "nexmcpctl sessions lists sessions, without e-mail addresses" $? "$(tail -n 2 "$OUT/sessions.txt")"
+SID=$(sqlite3 "$DB" "SELECT session_id FROM sessions ORDER BY rowid DESC LIMIT 1")
+"${CTL[@]}" revoke "$SID" | grep -qx '1 session revoked'
+expect "nexmcpctl revoke" $? ""
+mcp "$T"
+check_status "a session revoked by the admin tool" 401
+"${CTL[@]}" revoke no-such-session >/dev/null
+[ $? -eq 1 ]
+expect "nexmcpctl revoke of an unknown id fails" $? ""
+sqlite3 "$DB" "UPDATE sessions SET expires_at = 1 WHERE session_id = '$SID'"
+"${CTL[@]}" sweep >"$OUT/sweep.txt"
+grep -Eq 'removed: [1-9][0-9]* sessions' "$OUT/sweep.txt" &&
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM sessions WHERE expires_at < strftime('%s','now')")" = 0 ]
+expect "nexmcpctl sweep removes expired rows" $? "$(cat "$OUT/sweep.txt")"
+authorize
+sed -i '/name="csrf"/d' "$BODY"
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+check_status "CSRF token missing" 400
+
 # throttling after repeated failures
 for i in 1 2 3 4 5; do
 	authorize
