@@ -279,6 +279,23 @@ nxm_apache_start() {
 	NXM_SERVER_PID=$!
 }
 
+# nxm_server_start STATE PORT lighttpd|apache: configures and starts the web
+# server in front of the programs (Apache with mod_fcgid).
+nxm_server_start() {
+	local state=$1 port=$2 server=$3
+	case $server in
+	lighttpd)
+		nxm_lighttpd_conf "$state" "$port"
+		nxm_lighttpd_start "$state"
+		;;
+	apache)
+		nxm_apache_conf "$state" "$port" fcgid
+		nxm_apache_start "$state" fcgid
+		;;
+	*) nxm_die "unknown web server $server" ;;
+	esac
+}
+
 # nxm_wait_https PORT: until the server answers TLS (10 s at most).
 nxm_wait_https() {
 	local port=$1 i

@@ -63,13 +63,7 @@ nxm_init "$STATE"
 "$STATE/nexmcpctl" -c "$STATE/etc/nexmcp.conf" check >"$STATE/log/check.log" 2>&1 ||
 	nxm_log "warning: the upstream $UPSTREAM does not answer (see $STATE/log/check.log)"
 
-if [ "$SERVER" = lighttpd ]; then
-	nxm_lighttpd_conf "$STATE" "$PORT"
-	nxm_lighttpd_start "$STATE"
-else
-	nxm_apache_conf "$STATE" "$PORT" fcgid
-	nxm_apache_start "$STATE" fcgid
-fi
+nxm_server_start "$STATE" "$PORT" "$SERVER"
 nxm_wait_https "$PORT" || { nxm_server_stop; nxm_sim_stop; nxm_die "the web server did not come up; see $STATE/log/"; }
 
 echo "nexmcp is running ($SERVER, state in $STATE, logs in $STATE/log/)"

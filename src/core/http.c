@@ -376,16 +376,21 @@ nxm_http_reason(int status)
 }
 
 int
-nxm_response_serialize(const struct nxm_response *resp, struct nxm_buf *out)
+nxm_response_append_headers(const struct nxm_response *resp, struct nxm_buf *out)
 {
-	if (nxm_buf_printf(out, "Status: %d %s\r\n", resp->status, nxm_http_reason(resp->status)) ==
-	    -1)
-		return -1;
 	for (size_t i = 0; i < resp->nheaders; i++)
 		if (nxm_buf_printf(out, "%s: %s\r\n", resp->headers[i].name,
 		                   resp->headers[i].value) == -1)
 			return -1;
-	if (nxm_buf_puts(out, "\r\n") == -1)
+	return 0;
+}
+
+int
+nxm_response_serialize(const struct nxm_response *resp, struct nxm_buf *out)
+{
+	if (nxm_buf_printf(out, "Status: %d %s\r\n", resp->status, nxm_http_reason(resp->status)) ==
+	            -1 ||
+	    nxm_response_append_headers(resp, out) == -1 || nxm_buf_puts(out, "\r\n") == -1)
 		return -1;
 	return nxm_buf_append(out, resp->body.data != NULL ? resp->body.data : "", resp->body.len);
 }

@@ -74,6 +74,8 @@ int nxm_response_error(struct nxm_response *resp, int status, const char *code,
                        const char *description);
 int nxm_response_text(struct nxm_response *resp, int status, const char *content_type,
                       const char *body);
+/* Appends "Name: value\r\n" for every header. */
+int nxm_response_append_headers(const struct nxm_response *resp, struct nxm_buf *out);
 /* Writes "Status:" and headers, a blank line and the body, CGI style. */
 int nxm_response_serialize(const struct nxm_response *resp, struct nxm_buf *out);
 void nxm_response_free(struct nxm_response *resp);

@@ -35,6 +35,8 @@ bool nxm_str_ieq(const char *a, const char *b);
 bool nxm_str_has_prefix(const char *s, const char *prefix);
 /* strdup of the first n bytes; NULL when out of memory. */
 char *nxm_strndup(const char *s, size_t n);
+/* write(2) until all n bytes are out, retrying on EINTR; 0 or -1. */
+int nxm_write_all(int fd, const void *p, size_t n);
 /* Frees a string after wiping it. */
 void nxm_str_free_secret(char *s);
 /* True when s[0..n) is well-formed UTF-8 without NUL or other C0 controls

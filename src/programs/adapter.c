@@ -50,21 +50,6 @@ stdin_read(void *ctx, void *buf, size_t n)
 	return got;
 }
 
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* A CGI program that exits before reading its whole body makes Apache fail
  * the request instead of sending our answer (a 413, say), so what is left is
  * read and dropped, up to a bound. */
@@ -93,7 +78,7 @@ serve_cgi(const struct nxm_program *prog, struct nxm_app *app)
 	nxm_program_serve(prog, app, environ, stdin_read, NULL, &resp);
 	drain_stdin();
 	if (nxm_response_serialize(&resp, &out) == -1 ||
-	    write_all(STDOUT_FILENO, out.data, out.len) == -1)
+	    nxm_write_all(STDOUT_FILENO, out.data, out.len) == -1)
 		nxm_log_err("cannot write the response: %s", strerror(errno));
 	else
 		rc = 0;

@@ -133,10 +133,8 @@ sim_http_write_response(struct nxm_buf *out, const struct nxm_response *resp, in
 	                   resp->status, nxm_http_reason(resp->status), resp->body.len,
 	                   keep_alive ? "keep-alive" : "close") == -1)
 		return -1;
-	for (size_t i = 0; i < resp->nheaders; i++)
-		if (nxm_buf_printf(out, "%s: %s\r\n", resp->headers[i].name,
-		                   resp->headers[i].value) == -1)
-			return -1;
+	if (nxm_response_append_headers(resp, out) == -1)
+		return -1;
 	if (nxm_buf_puts(out, "\r\n") == -1)
 		return -1;
 	return resp->body.len > 0 ? nxm_buf_append(out, resp->body.data, resp->body.len) : 0;

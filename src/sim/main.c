@@ -53,7 +53,8 @@ static const char usage_text[] =
         "\n"
         "Test controls, loopback only: POST /_sim/faults {kind, count, seconds,\n"
         "delay_ms, path}, DELETE /_sim/faults, POST /_sim/settings\n"
-        "{dir_convention: signed|binary, rate_limits: on|off, min_interval_ms}, POST /_sim/password\n"
+        "{dir_convention: signed|binary, rate_limits: on|off, min_interval_ms}, POST "
+        "/_sim/password\n"
         "{email, password}, POST /_sim/expire {email}, GET /_sim/totp/<email>.\n";
 
 static volatile sig_atomic_t stopping;
@@ -68,21 +69,6 @@ static time_t
 wall_clock(void)
 {
 	return time(NULL);
-}
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, p, n);
-		if (w == -1 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 /* Reads until buf holds at least want bytes; -1 on error, timeout or EOF. */
@@ -114,7 +100,7 @@ reply_status(int fd, int status, const char *message)
 	nxm_response_init(&resp);
 	sim_reply_message(&resp, status, message);
 	if (sim_http_write_response(&out, &resp, 0) == 0)
-		(void)write_all(fd, out.data, out.len);
+		(void)nxm_write_all(fd, out.data, out.len);
 	nxm_buf_free(&out);
 	nxm_response_free(&resp);
 }
@@ -179,7 +165,7 @@ serve_connection(struct sim *s, int fd, const char *peer)
 			nanosleep(&ts, NULL);
 		}
 		if (sim_http_write_response(&out, &resp, keep) == -1 ||
-		    write_all(fd, out.data, out.len) == -1)
+		    nxm_write_all(fd, out.data, out.len) == -1)
 			keep = 0;
 		nxm_buf_free(&out);
 		nxm_response_free(&resp);

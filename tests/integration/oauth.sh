@@ -28,13 +28,7 @@ DOC_CONFIG="client_document_allow_loopback = yes
 client_document_ca_file = $STATE/etc/tls.crt"
 nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT" "$DOC_CONFIG"
 nxm_init "$STATE"
-if [ "$SERVER" = lighttpd ]; then
-	nxm_lighttpd_conf "$STATE" "$PORT"
-	nxm_lighttpd_start "$STATE"
-else
-	nxm_apache_conf "$STATE" "$PORT" fcgid
-	nxm_apache_start "$STATE" fcgid
-fi
+nxm_server_start "$STATE" "$PORT" "$SERVER"
 nxm_wait_https "$PORT" || { nxm_fail "$SERVER did not start"; nxm_summary; exit 1; }
 V="oauth/$SERVER"
 BASE=https://127.0.0.1:$PORT
@@ -461,7 +455,7 @@ expect "throttle has Retry-After" $? ""
 # connection is made (the address is checked after DNS resolution).
 nxm_server_stop
 nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT" "client_document_ca_file = $STATE/etc/tls.crt"
-if [ "$SERVER" = lighttpd ]; then nxm_lighttpd_start "$STATE"; else nxm_apache_start "$STATE" fcgid; fi
+nxm_server_start "$STATE" "$PORT" "$SERVER"
 nxm_wait_https "$PORT"
 cp "$STATE/www/static/client.json" "$STATE/www/static/client2.json"
 sed -i "s|$DOC|$BASE/static/client2.json|" "$STATE/www/static/client2.json"
