@@ -26,9 +26,10 @@ nxm_mcp_challenge(struct nxm_app *app, struct nxm_response *resp, const char *er
 	if (nxm_buf_printf(&h, "resource_metadata=\"%s\", scope=\"%s %s\"", prm, NXM_SCOPE_READ,
 	                   NXM_SCOPE_WRITE) == -1)
 		goto out;
-	rc = nxm_response_error(resp, 401, error != NULL ? error : "unauthorized",
-	                        description != NULL ? description
-	                                            : "this endpoint needs a bearer token");
+	rc = nxm_response_error(
+	        resp, error != NULL && strcmp(error, "insufficient_scope") == 0 ? 403 : 401,
+	        error != NULL ? error : "unauthorized",
+	        description != NULL ? description : "this endpoint needs a bearer token");
 	if (rc == 0)
 		rc = nxm_response_set_header(resp, "WWW-Authenticate", h.data);
 out:

@@ -7,7 +7,8 @@
 #include "oauth/session.h"
 
 /* Answers 401 with WWW-Authenticate: Bearer resource_metadata="…" and, when
- * error is not NULL, error="…" and error_description="…". */
+ * error is not NULL, error="…" and error_description="…"; 403 when error is
+ * insufficient_scope. The challenge always names both scopes. */
 void nxm_mcp_challenge(struct nxm_app *app, struct nxm_response *resp, const char *error,
                        const char *description);
 

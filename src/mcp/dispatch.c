@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "mcp/dispatch.h"
+#include "mcp/tools.h"
 
 json_t *
 nxm_jsonrpc_error(json_t *id, int code, const char *message)
@@ -57,16 +58,38 @@ set_level(json_t *id, json_t *params)
 	        "alert, emergency");
 }
 
-/* Tools come with the Nexudus tool set; the list is empty but real: paging
- * rules apply, and an unknown cursor is refused. */
+/* All tools fit one page; a cursor we never issued is refused. */
 static json_t *
 tools_list(json_t *id, json_t *params)
 {
-	json_t *cursor = json_object_get(params, "cursor");
+	json_t *cursor = json_object_get(params, "cursor"), *tools;
 
 	if (cursor != NULL && !json_is_null(cursor))
 		return nxm_jsonrpc_error(id, NXM_JSONRPC_INVALID_PARAMS, "unknown cursor");
-	return result(id, json_pack("{s:[]}", "tools"));
+	if ((tools = nxm_tools_list()) == NULL)
+		return nxm_jsonrpc_error(id, NXM_JSONRPC_INTERNAL_ERROR, "cannot list the tools");
+	return result(id, json_pack("{s:o}", "tools", tools));
+}
+
+static json_t *
+tools_call(struct nxm_mcp_ctx *ctx, json_t *id, json_t *params)
+{
+	const char *name = json_string_value(json_object_get(params, "name"));
+	json_t *args = json_object_get(params, "arguments"), *res;
+
+	if (name == NULL || (args != NULL && !json_is_object(args)))
+		return nxm_jsonrpc_error(id, NXM_JSONRPC_INVALID_PARAMS,
+		                         "tools/call needs name and an arguments object");
+	if (!nxm_tool_exists(name))
+		return nxm_jsonrpc_error(id, NXM_JSONRPC_INVALID_PARAMS, "unknown tool");
+	res = nxm_tool_call(ctx, name, args);
+	if (ctx->http_status != 0) {
+		json_decref(res);
+		return NULL;
+	}
+	if (res == NULL)
+		return nxm_jsonrpc_error(id, NXM_JSONRPC_INTERNAL_ERROR, "the tool failed");
+	return result(id, res);
 }
 
 json_t *
@@ -87,6 +110,8 @@ nxm_mcp_dispatch(struct nxm_mcp_ctx *ctx, json_t *msg)
 		return result(id, json_object());
 	if (strcmp(method, "tools/list") == 0)
 		return tools_list(id, params);
+	if (strcmp(method, "tools/call") == 0)
+		return tools_call(ctx, id, params);
 	if (strcmp(method, "logging/setLevel") == 0)
 		return set_level(id, params);
 	if (strcmp(method, "initialize") == 0)

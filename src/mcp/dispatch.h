@@ -17,6 +17,9 @@ struct nxm_mcp_ctx {
 	struct nxm_app *app;
 	const struct nxm_session *session; /* the signed-in session */
 	const char *protocol_version;
+	/* Set by a tool when the answer must be an HTTP error rather than a
+	 * result: 401 (Nexudus refused the token) or 403 (scope). */
+	int http_status;
 };
 
 /* An error response for id (NULL: "id": null). */

@@ -148,6 +148,21 @@ initialize(struct nxm_app *app, const struct nxm_session *s, json_t *msg, struct
 	nxm_response_set_header(resp, "Mcp-Session-Id", sid);
 }
 
+/* A tool found the session unusable (Nexudus refused its token) or
+ * under-scoped: an HTTP answer clients act on, never a tool result. */
+static void
+http_failure(struct nxm_app *app, const struct nxm_mcp_ctx *ctx, struct nxm_response *resp)
+{
+	if (ctx->http_status == 403)
+		nxm_mcp_challenge(
+		        app, resp, "insufficient_scope",
+		        "this session is read-only; sign in again without read-only to write");
+	else
+		nxm_mcp_challenge(app, resp, "invalid_token",
+		                  "Nexudus refused the session's token (password changed or token "
+		                  "revoked); sign in again");
+}
+
 static void
 post(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request *req,
      struct nxm_response *resp)
@@ -221,6 +236,11 @@ post(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request 
 		json_array_foreach(body, i, msg)
 		{
 			json_t *r = nxm_mcp_dispatch(&ctx, msg);
+			if (ctx.http_status != 0) {
+				json_decref(r);
+				http_failure(app, &ctx, resp);
+				goto out;
+			}
 			if (r != NULL)
 				json_array_append_new(out, r);
 		}
@@ -232,7 +252,12 @@ post(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request 
 		out = NULL;
 		goto out;
 	}
-	if ((out = nxm_mcp_dispatch(&ctx, body)) == NULL) {
+	out = nxm_mcp_dispatch(&ctx, body);
+	if (ctx.http_status != 0) {
+		http_failure(app, &ctx, resp);
+		goto out;
+	}
+	if (out == NULL) {
 		resp->status = 202; /* notifications and responses */
 		goto out;
 	}

@@ -1,6 +1,8 @@
 #include "autoconfig.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -85,23 +87,47 @@ collect(char *p, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
-/* One request; *status is 0 when no HTTP answer came. */
+struct answer {
+	long status;
+	long retry_after; /* seconds, -1 when not given */
+	struct nxm_buf *body;
+};
+
+static size_t
+on_header(char *p, size_t size, size_t n, void *ctx)
+{
+	struct answer *a = ctx;
+	size_t len = size * n;
+
+	if (len > 12 && strncasecmp(p, "Retry-After:", 12) == 0) {
+		char num[16];
+		snprintf(num, sizeof(num), "%.*s", (int)(len - 12 < 15 ? len - 12 : 15), p + 12);
+		a->retry_after = strtol(num, NULL, 10);
+	}
+	return len;
+}
+
+/* One request; a->status is 0 when no HTTP answer came. */
 static int
-call(const struct nxm_config *cfg, const char *url, const char *form, const char *bearer,
-     long *status, struct nxm_buf *body)
+call_ex(const struct nxm_config *cfg, const char *method, const char *url, const char *ctype,
+        const char *payload, const char *bearer, struct answer *a)
 {
 	struct curl_slist *hdrs = NULL;
-	struct nxm_buf auth = {0};
+	struct nxm_buf auth = {0}, ct = {0};
 	CURL *h = curl_easy_init();
 	CURLcode cc;
 	int rc = -1;
 
-	*status = 0;
+	a->status = 0;
+	a->retry_after = -1;
 	if (h == NULL)
 		return -1;
 	if (set_common(h, cfg) == -1 || curl_easy_setopt(h, CURLOPT_URL, url) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect) != CURLE_OK ||
-	    curl_easy_setopt(h, CURLOPT_WRITEDATA, body) != CURLE_OK)
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, a->body) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERDATA, a) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method) != CURLE_OK)
 		goto out;
 	if ((hdrs = curl_slist_append(hdrs, "Accept: application/json")) == NULL)
 		goto out;
@@ -110,10 +136,9 @@ call(const struct nxm_config *cfg, const char *url, const char *form, const char
 		    (hdrs = curl_slist_append(hdrs, auth.data)) == NULL)
 			goto out;
 	}
-	if (form != NULL &&
-	    (curl_easy_setopt(h, CURLOPT_POSTFIELDS, form) != CURLE_OK ||
-	     (hdrs = curl_slist_append(hdrs, "Content-Type: application/x-www-form-urlencoded")) ==
-	             NULL))
+	if (payload != NULL && (curl_easy_setopt(h, CURLOPT_POSTFIELDS, payload) != CURLE_OK ||
+	                        nxm_buf_printf(&ct, "Content-Type: %s", ctype) == -1 ||
+	                        (hdrs = curl_slist_append(hdrs, ct.data)) == NULL))
 		goto out;
 	if (curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK)
 		goto out;
@@ -121,13 +146,101 @@ call(const struct nxm_config *cfg, const char *url, const char *form, const char
 		nxm_log_warn("%s: %s", cfg->upstream, curl_easy_strerror(cc));
 		goto out;
 	}
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &a->status);
 	rc = 0;
 out:
 	curl_slist_free_all(hdrs); /* the header list held the bearer token */
 	nxm_buf_free(&auth);
+	nxm_buf_free(&ct);
 	curl_easy_cleanup(h);
 	return rc;
+}
+
+static int
+call(const struct nxm_config *cfg, const char *url, const char *form, const char *bearer,
+     long *status, struct nxm_buf *body)
+{
+	struct answer a = {.body = body};
+	int rc = call_ex(cfg, form ? "POST" : "GET", url, "application/x-www-form-urlencoded", form,
+	                 bearer, &a);
+
+	*status = a.status;
+	return rc;
+}
+
+/* Nexudus throttles with 409 and Retry-After (documented) or with 429 and a
+ * body saying "Wait N seconds" (seen); both give the wait. */
+static long
+throttle_wait(const struct answer *a)
+{
+	const char *w;
+
+	if (a->retry_after >= 0)
+		return a->retry_after;
+	if (a->body->data != NULL && (w = strstr(a->body->data, "Wait ")) != NULL)
+		return strtol(w + 5, NULL, 10);
+	return 1;
+}
+
+int
+nxm_nexudus_request(const struct nxm_config *cfg, const char *token, const char *method,
+                    const char *path, json_t *payload, struct nxm_nexudus_reply *r)
+{
+	struct nxm_buf url = {0}, body = {0};
+	struct answer a = {.body = &body};
+	char *text = NULL;
+	long waited = 0;
+	int rc = -1;
+
+	memset(r, 0, sizeof(*r));
+	if (nxm_buf_printf(&url, "%s%s", cfg->upstream, path) == -1 ||
+	    (payload != NULL && (text = json_dumps(payload, JSON_COMPACT)) == NULL))
+		goto out;
+	for (int attempt = 0;; attempt++) {
+		nxm_buf_reset(&body);
+		body.len = 0;
+		if (call_ex(cfg, method, url.data, "application/json", text, token, &a) == -1) {
+			snprintf(r->error, sizeof(r->error), "Nexudus could not be reached (%s)",
+			         cfg->upstream);
+			r->status = 0;
+			rc = 0;
+			goto out;
+		}
+		if ((a.status == 409 || a.status == 429) && attempt < NXM_NEXUDUS_RETRIES) {
+			long wait = throttle_wait(&a);
+			if (wait < 0)
+				wait = 1;
+			if (waited + wait <= NXM_NEXUDUS_RETRY_BUDGET_S) {
+				nxm_log_info("Nexudus asks to wait %ld s (HTTP %ld); retrying",
+				             wait, a.status);
+				sleep((unsigned)wait);
+				waited += wait;
+				continue;
+			}
+		}
+		break;
+	}
+	r->status = a.status;
+	r->throttled = a.status == 409 || a.status == 429;
+	r->wait_seconds = r->throttled ? throttle_wait(&a) : 0;
+	if (body.len > 0)
+		r->body = json_loadb(body.data, body.len, 0, NULL);
+	if (body.len > 0 && r->body == NULL)
+		snprintf(r->error, sizeof(r->error),
+		         "Nexudus answered HTTP %ld with a body that is not JSON", a.status);
+	rc = 0;
+out:
+	free(text);
+	nxm_buf_free(&url);
+	nxm_buf_free(&body);
+	return rc;
+}
+
+void
+nxm_nexudus_reply_clear(struct nxm_nexudus_reply *r)
+{
+	json_decref(r->body);
+	memset(r, 0, sizeof(*r));
 }
 
 static int

@@ -4,7 +4,10 @@
 #define NXM_NEXUDUS_CLIENT_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "core/config.h"
 
@@ -16,6 +19,25 @@
 int nxm_nexudus_probe(const struct nxm_config *cfg, long *http_status, char *err, size_t errlen);
 
 #endif
+
+#define NXM_NEXUDUS_RETRIES        3
+#define NXM_NEXUDUS_RETRY_BUDGET_S 10
+
+struct nxm_nexudus_reply {
+	long status;       /* 0: no HTTP answer (error says why) */
+	json_t *body;      /* parsed JSON, NULL when none or not JSON */
+	bool throttled;    /* 409 or 429 after the retries */
+	long wait_seconds; /* what Nexudus asked for, when throttled */
+	char error[256];
+};
+
+/* One REST call (path starting with /api/), JSON in and out, throttling
+ * answers retried within NXM_NEXUDUS_RETRIES tries and
+ * NXM_NEXUDUS_RETRY_BUDGET_S seconds of waiting. Returns -1 only on local
+ * failures; every upstream outcome is in r. */
+int nxm_nexudus_request(const struct nxm_config *cfg, const char *token, const char *method,
+                        const char *path, json_t *payload, struct nxm_nexudus_reply *r);
+void nxm_nexudus_reply_clear(struct nxm_nexudus_reply *r);
 
 enum nxm_nexudus_signin {
 	NXM_SIGNIN_OK = 0,

@@ -331,6 +331,100 @@ exchange
 req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $OLD" --data '{"jsonrpc":"2.0","id":12,"method":"ping"}'
 check_status "an MCP session belongs to its sign-in" 404
 
+# ---------------------------------------------------------------- the tools
+rpc --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"tools","version":"1"}}}'
+TS=$(hdr Mcp-Session-Id)
+call_tool() { # call_tool NAME ARGS-JSON: BODY holds the JSON-RPC answer
+	rpc -H "Mcp-Session-Id: $TS" -H 'MCP-Protocol-Version: 2025-11-25' \
+		--data "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"$1\",\"arguments\":$2}}"
+}
+rpc -H "Mcp-Session-Id: $TS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/list"}'
+check_jq "tools/list: every tool has a schema closed to extra arguments and all four annotations" '(.result.tools | length) >= 10 and all(.result.tools[]; .inputSchema.type == "object" and .inputSchema.additionalProperties == false and (.annotations | has("readOnlyHint") and has("destructiveHint") and has("idempotentHint") and has("openWorldHint")))'
+check_jq "tools/list: the hosted server's generic tools are there" '[.result.tools[].name] as $n | all(["nexudus_list_entities","nexudus_describe_entity","nexudus_list","nexudus_get","nexudus_create","nexudus_update","nexudus_delete","nexudus_reauthenticate","nexudus_change_pii_redaction_setting","nexudus_whoami"][]; . as $t | $n | index($t) != null)'
+call_tool nexudus_list_entities '{}'
+check_jq "nexudus_list_entities: 208 entities" '.result.isError == false and .result.structuredContent.count == 208 and (.result.content[0].text | length) > 100'
+call_tool nexudus_describe_entity '{"entity":"coworkers"}'
+check_jq "nexudus_describe_entity" '.result.structuredContent.path == "/api/spaces/coworkers" and any(.result.structuredContent.fields[]; .name == "FullName" and .required_on_create and .pii == "NAME") and any(.result.structuredContent.fields[]; .name == "CoworkerType" and (.enum | length) == 2)'
+call_tool nexudus_list '{"entity":"coworkers","size":5}'
+check_jq "nexudus_list" '.result.isError == false and (.result.structuredContent.Records | length) == 5 and .result.structuredContent.TotalItems == 300'
+CID=$(jq '.result.structuredContent.Records[2].Id' "$BODY")
+CNAME=$(jq -r '.result.structuredContent.Records[2].FullName' "$BODY")
+call_tool nexudus_list "{\"entity\":\"coworkers\",\"filters\":{\"FullName\":$(jq -n --arg v "$CNAME" '$v')},\"size\":100}"
+check_jq "nexudus_list with a filter" "(.result.structuredContent.Records | length) >= 1 and any(.result.structuredContent.Records[]; .Id == $CID)"
+call_tool nexudus_list '{"entity":"coworkers","orderBy":"FullName","dir":"desc","size":50}'
+check_jq "nexudus_list ordered descending" '[.result.structuredContent.Records[].FullName | ascii_downcase] as $n | $n == ($n | sort | reverse)'
+call_tool nexudus_list '{"entity":"bookings","from":{"FromTime":"2020-01-01T00:00"},"to":{"FromTime":"2100-01-01T00:00"},"size":3}'
+check_jq "nexudus_list with a range" '.result.isError == false and (.result.structuredContent.Records | length) == 3'
+call_tool nexudus_list '{"entity":"cowrkers"}'
+check_jq "unknown entity: error with suggestions" '.result.isError == true and (.result.content[0].text | test("coworkers"))'
+call_tool nexudus_list '{"entity":"coworkers","filters":{"Nmae":"x"}}'
+check_jq "unknown field refused" '.result.isError == true and (.result.content[0].text | test("no field"))'
+call_tool nexudus_list '{"entity":"coworkers","size":500}'
+check_jq "size is capped" '.result.isError == true'
+call_tool nexudus_get "{\"entity\":\"coworkers\",\"id\":$CID}"
+check_jq "nexudus_get includes collection fields" ".result.structuredContent.Id == $CID and (.result.structuredContent | has(\"Businesses\"))"
+call_tool nexudus_delete "{\"entity\":\"coworkers\",\"id\":$CID}"
+check_jq "an operation the entity lacks is refused before any call" '.result.isError == true and (.result.content[0].text | test("does not allow"))'
+BIZ=$(curl -s -H "Authorization: Bearer $(curl -s --data-urlencode grant_type=password --data-urlencode "username=$ADMIN" --data-urlencode "password=$PW" "http://127.0.0.1:$SIM_PORT/api/token" | jq -r .access_token)" "http://127.0.0.1:$SIM_PORT/api/sys/businesses" | jq '.Records[0].Id')
+RT=$(curl -s -H "Authorization: Bearer $(curl -s --data-urlencode grant_type=password --data-urlencode "username=$ADMIN" --data-urlencode "password=$PW" "http://127.0.0.1:$SIM_PORT/api/token" | jq -r .access_token)" "http://127.0.0.1:$SIM_PORT/api/spaces/resourcetypes?size=1" | jq '.Records[0].Id')
+call_tool nexudus_create "{\"entity\":\"resources\",\"fields\":{\"BusinessId\":$BIZ,\"Name\":\"Tool room\",\"SystemResourceType\":1,\"ResourceTypeId\":$RT,\"DisplayOrder\":1,\"CancellationFeeType\":\"Absolute\",\"Description\":\"keep me\"}}"
+check_jq "nexudus_create" '.result.isError == false and (.result.structuredContent.Value.Id | type) == "number"'
+NEWID=$(jq '.result.structuredContent.Value.Id' "$BODY")
+call_tool nexudus_create '{"entity":"resources","fields":{"Name":"x"}}'
+check_jq "create: Nexudus's validation details come back" '.result.isError == true and (.result.content[0].text | test("BusinessId"))'
+call_tool nexudus_update "{\"entity\":\"resources\",\"id\":$NEWID,\"fields\":{\"Name\":\"Tool room 2\"}}"
+check_jq "nexudus_update" '.result.isError == false'
+call_tool nexudus_get "{\"entity\":\"resources\",\"id\":$NEWID}"
+check_jq "update merges: untouched fields stay" '.result.structuredContent.Name == "Tool room 2" and .result.structuredContent.Description == "keep me"'
+call_tool nexudus_delete "{\"entity\":\"resources\",\"id\":$NEWID}"
+check_jq "nexudus_delete" '.result.isError == false'
+call_tool nexudus_get "{\"entity\":\"resources\",\"id\":$NEWID}"
+check_jq "deleted record: a clear not-found error" '.result.isError == true and (.result.content[0].text | test("404"))'
+call_tool nexudus_whoami '{}'
+check_jq "nexudus_whoami" '(.result.structuredContent.nexudus_user_id | type) == "number" and (.result.structuredContent.locations | length) == 3 and .result.structuredContent.scope == "nexudus:read nexudus:write" and .result.structuredContent.personal_data_visible == false'
+call_tool nexudus_get '{"entity":"resources"}'
+check_jq "argument validation: missing id" '.result.isError == true and (.result.content[0].text | test("Id"))'
+rpc -H "Mcp-Session-Id: $TS" --data '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}'
+check_jq "unknown tool" '.error.code == -32602'
+curl -s -X POST -H 'Content-Type: application/json' --data '{"kind":"throttle409","seconds":1}' "http://127.0.0.1:$SIM_PORT/_sim/faults" >/dev/null
+call_tool nexudus_list '{"entity":"tariffs","size":1}'
+check_jq "throttling (409 + Retry-After) is retried" '.result.isError == false'
+curl -s -X POST -H 'Content-Type: application/json' --data '{"kind":"error500","count":4}' "http://127.0.0.1:$SIM_PORT/_sim/faults" >/dev/null
+call_tool nexudus_list '{"entity":"tariffs","size":1}'
+check_jq "a Nexudus 500 is a tool error naming the cause" '.result.isError == true and (.result.content[0].text | test("HTTP 500"))'
+curl -s -X DELETE "http://127.0.0.1:$SIM_PORT/_sim/faults" >/dev/null
+# a read-only session may read but not write
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on --data read_only=on
+exchange
+RO=$TOKEN
+req POST /mcp -H "Authorization: Bearer $RO" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"ro","version":"1"}}}'
+ROS=$(hdr Mcp-Session-Id)
+req POST /mcp -H "Authorization: Bearer $RO" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $ROS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"tariffs","size":1}}}'
+check_jq "read-only session reads" '.result.isError == false'
+req POST /mcp -H "Authorization: Bearer $RO" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $ROS" --data '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"nexudus_delete","arguments":{"entity":"tariffs","id":1}}}'
+check_status "read-only session writing" 403
+check_hdr_match "insufficient_scope challenge" WWW-Authenticate '^Bearer error="insufficient_scope", .*resource_metadata=.*scope="nexudus:read nexudus:write"'
+# a Nexudus 401 (password changed) ends the session with an HTTP 401
+curl -s -X POST -H 'Content-Type: application/json' --data "{\"email\":\"$ADMIN\",\"password\":\"$PW\"}" "http://127.0.0.1:$SIM_PORT/_sim/password" >/dev/null
+call_tool nexudus_list '{"entity":"tariffs","size":1}'
+check_status "Nexudus refusing the token is an HTTP 401" 401
+check_hdr_match "...with invalid_token" WWW-Authenticate 'error="invalid_token"'
+call_tool nexudus_list_entities '{}'
+check_status "...and the session stays revoked" 401
+# reauthenticate
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+GOOD2=$TOKEN
+MH=(-H "Authorization: Bearer $GOOD2" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
+rpc --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"tools","version":"1"}}}'
+TS=$(hdr Mcp-Session-Id)
+call_tool nexudus_reauthenticate '{}'
+check_jq "nexudus_reauthenticate" '.result.structuredContent.revoked == true'
+call_tool nexudus_list_entities '{}'
+check_status "after reauthenticate the token is refused" 401
+
 # ---------------------------------------------------------------- sessions end
 CLIENT_ID=$PUBLIC
 authorize

@@ -1,0 +1,678 @@
+#include "autoconfig.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/form.h"
+#include "core/log.h"
+#include "mcp/tools.h"
+#include "nexudus/catalog.h"
+#include "nexudus/client.h"
+#include "oauth/metadata.h"
+
+typedef json_t *tool_fn(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen);
+
+struct tool {
+	const char *name;
+	const char *title;
+	const char *description;
+	const char *schema; /* JSON Schema of the arguments */
+	bool read_only, destructive, idempotent, open_world;
+	bool needs_write;
+	tool_fn *run;
+};
+
+/* ---------------------------------------------------------------- helpers */
+
+static unsigned
+edit_distance(const char *a, const char *b)
+{
+	unsigned row[64], n = (unsigned)strlen(b) < 63 ? (unsigned)strlen(b) : 63;
+
+	for (unsigned j = 0; j <= n; j++)
+		row[j] = j;
+	for (const char *p = a; *p != '\0'; p++) {
+		unsigned prev = row[0]++;
+		for (unsigned j = 1; j <= n; j++) {
+			unsigned cur = row[j];
+			unsigned sub = prev + ((*p | 32) != (b[j - 1] | 32));
+			unsigned best = row[j] + 1 < row[j - 1] + 1 ? row[j] + 1 : row[j - 1] + 1;
+			row[j] = best < sub ? best : sub;
+			prev = cur;
+		}
+	}
+	return row[n];
+}
+
+/* "Unknown entity coworker; did you mean coworkers, coworkerinvoices?" */
+static void
+suggest_entity(const char *given, char *err, size_t errlen)
+{
+	const char *best[3] = {NULL, NULL, NULL};
+	unsigned dist[3] = {~0u, ~0u, ~0u};
+
+	for (size_t i = 0; i < nxm_catalog_count; i++) {
+		const struct nxm_entity *e = &nxm_catalog[i];
+		unsigned d;
+		if (e->module == NULL)
+			continue;
+		d = edit_distance(given, e->name);
+		for (int k = 0; k < 3; k++) {
+			if (d < dist[k]) {
+				for (int m = 2; m > k; m--) {
+					dist[m] = dist[m - 1];
+					best[m] = best[m - 1];
+				}
+				dist[k] = d;
+				best[k] = e->name;
+				break;
+			}
+		}
+	}
+	snprintf(err, errlen,
+	         "Unknown entity '%.60s'. Closest: %s, %s, %s. Call nexudus_list_entities for all "
+	         "of them.",
+	         given, best[0] ? best[0] : "-", best[1] ? best[1] : "-", best[2] ? best[2] : "-");
+}
+
+static const struct nxm_entity *
+entity_arg(json_t *args, char *err, size_t errlen)
+{
+	const char *name = json_string_value(json_object_get(args, "entity"));
+	const struct nxm_entity *e;
+
+	if (name == NULL) {
+		snprintf(err, errlen, "Give the entity, for example \"coworkers\".");
+		return NULL;
+	}
+	if ((e = nxm_catalog_find(name)) == NULL || e->module == NULL) {
+		suggest_entity(name, err, errlen);
+		return NULL;
+	}
+	return e;
+}
+
+static bool
+op_allowed(const struct nxm_entity *e, unsigned op, const char *what, char *err, size_t errlen)
+{
+	if (e->ops & op)
+		return true;
+	snprintf(err, errlen,
+	         "Nexudus does not allow %s on %s (it supports: %s%s%s%s%s). Nothing was sent.",
+	         what, e->name, e->ops & NXM_OP_LIST ? "list " : "",
+	         e->ops & NXM_OP_GET ? "get " : "", e->ops & NXM_OP_CREATE ? "create " : "",
+	         e->ops & NXM_OP_UPDATE ? "update " : "", e->ops & NXM_OP_DELETE ? "delete" : "");
+	return false;
+}
+
+static int
+id_arg(json_t *args, long long *id, char *err, size_t errlen)
+{
+	json_t *v = json_object_get(args, "id");
+
+	if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+		snprintf(err, errlen, "Give the record's Id as a positive whole number.");
+		return -1;
+	}
+	*id = json_integer_value(v);
+	return 0;
+}
+
+/* Turns an upstream reply into either a result value or an error text; on a
+ * 401 it ends the session and asks the transport for an HTTP 401. */
+static json_t *
+upstream_result(struct nxm_mcp_ctx *ctx, struct nxm_nexudus_reply *r, char *err, size_t errlen)
+{
+	json_t *body = r->body;
+
+	if (r->status == 401) {
+		nxm_session_revoke(ctx->app, ctx->session->id, "Nexudus refused the token");
+		ctx->http_status = 401;
+		return NULL;
+	}
+	if (r->status == 0) {
+		snprintf(err, errlen, "%s. Try again in a moment.", r->error);
+		return NULL;
+	}
+	if (r->throttled) {
+		snprintf(err, errlen,
+		         "Nexudus is throttling requests (HTTP %ld) and asks to wait %ld seconds; "
+		         "wait "
+		         "that long before trying again, and avoid parallel calls.",
+		         r->status, r->wait_seconds);
+		return NULL;
+	}
+	if (r->status >= 500) {
+		snprintf(err, errlen,
+		         "Nexudus failed with HTTP %ld (%s). This is on Nexudus's side; try again "
+		         "later.",
+		         r->status,
+		         json_string_value(json_object_get(body, "Message"))
+		                 ? json_string_value(json_object_get(body, "Message"))
+		                 : "no message");
+		return NULL;
+	}
+	if (r->status == 404) {
+		snprintf(err, errlen, "Not found (HTTP 404): check the Id with nexudus_list.");
+		return NULL;
+	}
+	if (body == NULL) {
+		snprintf(err, errlen, "%s",
+		         r->error[0] ? r->error : "Nexudus gave an empty answer.");
+		return NULL;
+	}
+	if (r->status >= 400 || json_is_false(json_object_get(body, "WasSuccessful"))) {
+		json_t *errors = json_object_get(body, "Errors"), *e;
+		size_t i, o;
+		o = (size_t)snprintf(err, errlen, "Nexudus refused it (HTTP %ld): %s", r->status,
+		                     json_string_value(json_object_get(body, "Message"))
+		                             ? json_string_value(json_object_get(body, "Message"))
+		                             : "no message");
+		json_array_foreach(errors, i, e)
+		{
+			if (o >= errlen)
+				break;
+			o += (size_t)snprintf(err + o, errlen - o, "%s %s: %s",
+			                      i == 0 ? " Fix:" : ";",
+			                      json_string_value(json_object_get(e, "PropertyName")),
+			                      json_string_value(json_object_get(e, "Message")));
+		}
+		return NULL;
+	}
+	return json_incref(body);
+}
+
+/* ---------------------------------------------------------------- tools */
+
+static json_t *
+ops_array(const struct nxm_entity *e)
+{
+	json_t *a = json_array();
+
+	if (e->ops & NXM_OP_LIST)
+		json_array_append_new(a, json_string("list"));
+	if (e->ops & NXM_OP_GET)
+		json_array_append_new(a, json_string("get"));
+	if (e->ops & NXM_OP_CREATE)
+		json_array_append_new(a, json_string("create"));
+	if (e->ops & NXM_OP_UPDATE)
+		json_array_append_new(a, json_string("update"));
+	if (e->ops & NXM_OP_DELETE)
+		json_array_append_new(a, json_string("delete"));
+	return a;
+}
+
+static json_t *
+run_list_entities(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; i < nxm_catalog_count; i++) {
+		const struct nxm_entity *e = &nxm_catalog[i];
+		if (e->module != NULL)
+			json_array_append_new(list,
+			                      json_pack("{s:s, s:s, s:s, s:o, s:b}", "name",
+			                                e->name, "singular", e->singular, "module",
+			                                e->module, "operations", ops_array(e),
+			                                "has_commands", e->has_commands));
+	}
+	return json_pack("{s:o, s:I}", "entities", list, "count",
+	                 (json_int_t)json_array_size(list));
+}
+
+static json_t *
+run_describe(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct nxm_entity *e = entity_arg(args, err, errlen);
+	json_t *fields;
+
+	if (e == NULL)
+		return NULL;
+	fields = json_array();
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct nxm_field *f = &e->fields[i];
+		json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:b}", "name", f->name, "type",
+		                      nxm_field_type_name(f->type) ? nxm_field_type_name(f->type)
+		                                                   : "unknown",
+		                      "required_on_create", (f->flags & NXM_FF_REQUIRED) != 0,
+		                      "filterable", (f->flags & NXM_FF_FILTERABLE) != 0,
+		                      "range_filter", (f->flags & NXM_FF_RANGE) != 0, "only_in_get",
+		                      (f->flags & NXM_FF_COLLECTION) != 0);
+		if (f->pii != NXM_PII_NONE)
+			json_object_set_new(o, "pii", json_string(nxm_pii_name(f->pii)));
+		if (f->enumdef != NULL) {
+			json_t *vals = json_array();
+			for (size_t k = 0; k < f->enumdef->nvalues; k++)
+				json_array_append_new(vals,
+				                      json_pack("{s:i, s:s}", "value",
+				                                f->enumdef->values[k].value, "name",
+				                                f->enumdef->values[k].name));
+			json_object_set_new(o, "enum", vals);
+		}
+		json_array_append_new(fields, o);
+	}
+	return json_pack("{s:s, s:s, s:s, s:o, s:b, s:o}", "name", e->name, "singular", e->singular,
+	                 "path", e->path, "operations", ops_array(e), "has_commands",
+	                 e->has_commands, "fields", fields);
+}
+
+/* Adds "<prefix><Singular>_<Field>=value" for every key of obj. */
+static int
+add_filters(struct nxm_buf *q, const struct nxm_entity *e, json_t *obj, const char *prefix,
+            bool range, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+
+	if (obj == NULL)
+		return 0;
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "filters, from and to are objects of {Field: value}.");
+		return -1;
+	}
+	json_object_foreach(obj, key, v)
+	{
+		const struct nxm_field *f = nxm_catalog_field(e, key);
+		char num[64];
+		const char *text;
+
+		if (f == NULL) {
+			snprintf(err, errlen,
+			         "%s has no field '%.60s'; nexudus_describe_entity lists its "
+			         "fields.",
+			         e->name, key);
+			return -1;
+		}
+		if (range && !(f->flags & NXM_FF_RANGE) && f->type != NXM_FT_DATETIME) {
+			snprintf(err, errlen, "%s.%s cannot be used as a range.", e->name, f->name);
+			return -1;
+		}
+		if (json_is_string(v))
+			text = json_string_value(v);
+		else if (json_is_integer(v))
+			text = (snprintf(num, sizeof(num), "%lld",
+			                 (long long)json_integer_value(v)),
+			        num);
+		else if (json_is_real(v))
+			text = (snprintf(num, sizeof(num), "%g", json_real_value(v)), num);
+		else if (json_is_boolean(v))
+			text = json_is_true(v) ? "true" : "false";
+		else {
+			snprintf(err, errlen,
+			         "The value for %s must be text, a number or true/false.", f->name);
+			return -1;
+		}
+		if (nxm_buf_printf(q, "&%s%s_%s=", prefix, e->singular, f->name) == -1 ||
+		    nxm_form_encode(q, text) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static json_t *
+run_list(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct nxm_entity *e = entity_arg(args, err, errlen);
+	struct nxm_nexudus_reply r;
+	struct nxm_buf q = {0};
+	json_t *page = json_object_get(args, "page"), *size = json_object_get(args, "size");
+	const char *order = json_string_value(json_object_get(args, "orderBy"));
+	const char *dir = json_string_value(json_object_get(args, "dir"));
+	json_t *out = NULL;
+	long long p = json_is_integer(page) ? json_integer_value(page) : 1;
+	long long n = json_is_integer(size) ? json_integer_value(size) : 25;
+
+	if (e == NULL || !op_allowed(e, NXM_OP_LIST, "listing", err, errlen))
+		return NULL;
+	if (p < 1 || n < 1 || n > NXM_TOOLS_PAGE_MAX) {
+		snprintf(err, errlen, "page starts at 1 and size is between 1 and %d.",
+		         NXM_TOOLS_PAGE_MAX);
+		return NULL;
+	}
+	if (order != NULL && nxm_catalog_field(e, order) == NULL && strcmp(order, "Id") != 0 &&
+	    strcmp(order, "CreatedOn") != 0 && strcmp(order, "UpdatedOn") != 0) {
+		snprintf(err, errlen, "%s has no field '%.60s' to order by.", e->name, order);
+		return NULL;
+	}
+	if (nxm_buf_printf(&q, "%s?page=%lld&size=%lld", e->path, p, n) == -1 ||
+	    (order != NULL && nxm_buf_printf(&q, "&orderBy=%s", order) == -1) ||
+	    (dir != NULL && strcmp(dir, "desc") == 0 && nxm_buf_puts(&q, "&dir=-1") == -1) ||
+	    add_filters(&q, e, json_object_get(args, "filters"), "", false, err, errlen) == -1 ||
+	    add_filters(&q, e, json_object_get(args, "from"), "from_", true, err, errlen) == -1 ||
+	    add_filters(&q, e, json_object_get(args, "to"), "to_", true, err, errlen) == -1)
+		goto out;
+	if (nxm_nexudus_request(&ctx->app->cfg, ctx->session->upstream_token, "GET", q.data, NULL,
+	                        &r) == -1) {
+		snprintf(err, errlen, "Internal error preparing the request.");
+		goto out;
+	}
+	out = upstream_result(ctx, &r, err, errlen);
+	nxm_nexudus_reply_clear(&r);
+out:
+	nxm_buf_free(&q);
+	return out;
+}
+
+static json_t *
+simple_call(struct nxm_mcp_ctx *ctx, const char *method, const char *path, json_t *payload,
+            char *err, size_t errlen)
+{
+	struct nxm_nexudus_reply r;
+	json_t *out;
+
+	if (nxm_nexudus_request(&ctx->app->cfg, ctx->session->upstream_token, method, path, payload,
+	                        &r) == -1) {
+		snprintf(err, errlen, "Internal error preparing the request.");
+		return NULL;
+	}
+	out = upstream_result(ctx, &r, err, errlen);
+	nxm_nexudus_reply_clear(&r);
+	return out;
+}
+
+static json_t *
+run_get(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct nxm_entity *e = entity_arg(args, err, errlen);
+	char path[512];
+	long long id;
+
+	if (e == NULL || !op_allowed(e, NXM_OP_GET, "reading one record", err, errlen) ||
+	    id_arg(args, &id, err, errlen) == -1)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%lld", e->path, id);
+	return simple_call(ctx, "GET", path, NULL, err, errlen);
+}
+
+static int
+fields_arg(const struct nxm_entity *e, json_t *args, json_t **fields, char *err, size_t errlen)
+{
+	const char *key;
+	json_t *v;
+
+	*fields = json_object_get(args, "fields");
+	if (!json_is_object(*fields)) {
+		snprintf(err, errlen, "Give fields as an object of {Field: value}.");
+		return -1;
+	}
+	json_object_foreach(*fields, key, v)
+	{
+		const struct nxm_field *f = nxm_catalog_field(e, key);
+		if (f == NULL && strcmp(key, "Id") != 0) {
+			snprintf(err, errlen,
+			         "%s has no field '%.60s'; nexudus_describe_entity lists its "
+			         "fields.",
+			         e->name, key);
+			return -1;
+		}
+		if (f != NULL && f->enumdef != NULL && json_is_string(v) &&
+		    nxm_catalog_enum_find(f->enumdef, json_string_value(v)) == NULL) {
+			snprintf(err, errlen,
+			         "'%.40s' is not a value of %s.%s; see nexudus_describe_entity.",
+			         json_string_value(v), e->name, f->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static json_t *
+run_create(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct nxm_entity *e = entity_arg(args, err, errlen);
+	json_t *fields;
+
+	if (e == NULL || !op_allowed(e, NXM_OP_CREATE, "creating records", err, errlen) ||
+	    fields_arg(e, args, &fields, err, errlen) == -1)
+		return NULL;
+	return simple_call(ctx, "POST", e->path, fields, err, errlen);
+}
+
+/* Nexudus's PUT replaces the whole record, so the current record is read and
+ * the caller's fields merged into it: what the caller did not name stays. */
+static json_t *
+run_update(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct nxm_entity *e = entity_arg(args, err, errlen);
+	json_t *fields, *current, *out;
+	char path[512];
+	long long id;
+
+	if (e == NULL || !op_allowed(e, NXM_OP_UPDATE, "updating records", err, errlen) ||
+	    id_arg(args, &id, err, errlen) == -1 || fields_arg(e, args, &fields, err, errlen) == -1)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%lld", e->path, id);
+	if ((current = simple_call(ctx, "GET", path, NULL, err, errlen)) == NULL)
+		return NULL;
+	json_object_update(current, fields);
+	json_object_set_new(current, "Id", json_integer(id));
+	out = simple_call(ctx, "PUT", e->path, current, err, errlen);
+	json_decref(current);
+	return out;
+}
+
+static json_t *
+run_delete(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct nxm_entity *e = entity_arg(args, err, errlen);
+	char path[512];
+	long long id;
+
+	if (e == NULL ||
+	    !op_allowed(e, NXM_OP_DELETE, "deleting records (look for a command instead)", err,
+	                errlen) ||
+	    id_arg(args, &id, err, errlen) == -1)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/%lld", e->path, id);
+	return simple_call(ctx, "DELETE", path, NULL, err, errlen);
+}
+
+static json_t *
+run_whoami(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	json_t *biz = simple_call(ctx, "GET", "/api/sys/businesses?size=100", NULL, err, errlen);
+	json_t *locations = json_array(), *rec;
+	size_t i;
+	char expires[32];
+	struct tm tm;
+
+	if (biz == NULL) {
+		json_decref(locations);
+		return NULL;
+	}
+	json_array_foreach(json_object_get(biz, "Records"), i, rec) json_array_append_new(
+	        locations, json_pack("{s:O?, s:O?, s:O?, s:O?}", "Id", json_object_get(rec, "Id"),
+	                             "Name", json_object_get(rec, "Name"), "CurrencyCode",
+	                             json_object_get(rec, "CurrencyCode"), "SimpleTimeZoneId",
+	                             json_object_get(rec, "SimpleTimeZoneId")));
+	json_decref(biz);
+	gmtime_r(&ctx->session->expires_at, &tm);
+	strftime(expires, sizeof(expires), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_pack("{s:I, s:s, s:b, s:s, s:o}", "nexudus_user_id",
+	                 (json_int_t)ctx->session->upstream_user_id, "scope",
+	                 ctx->session->can_write ? NXM_SCOPE_READ " " NXM_SCOPE_WRITE
+	                                         : NXM_SCOPE_READ,
+	                 "personal_data_visible", ctx->session->allow_pii, "session_expires_at",
+	                 expires, "locations", locations);
+}
+
+static json_t *
+run_reauthenticate(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	if (nxm_session_revoke(ctx->app, ctx->session->id, "reauthenticate tool") == -1) {
+		snprintf(err, errlen, "Could not end the session.");
+		return NULL;
+	}
+	return json_pack("{s:b, s:s}", "revoked", 1, "next",
+	                 "The session has ended. The next request will be refused and your client "
+	                 "will open the Nexudus sign-in page again.");
+}
+
+static json_t *
+run_pii_setting(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	return json_pack("{s:b, s:s}", "personal_data_visible", ctx->session->allow_pii,
+	                 "how_to_change",
+	                 "The choice is signed into this session and cannot change mid-session. To "
+	                 "change it, "
+	                 "call nexudus_reauthenticate, sign in again, and tick (or leave unticked) "
+	                 "\"Allow the AI "
+	                 "assistant to see member personal data\" on the sign-in page.");
+}
+
+#define ENTITY_PROP                                                                                \
+	"\"entity\":{\"type\":\"string\",\"description\":\"Entity name, e.g. coworkers, "          \
+	"bookings, coworkerinvoices (see nexudus_list_entities)\"}"
+#define ID_PROP "\"id\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"The record's Id\"}"
+#define FIELDS_PROP                                                                                \
+	"\"fields\":{\"type\":\"object\",\"description\":\"{Field: value} using the field names "  \
+	"of nexudus_describe_entity\"}"
+
+static const struct tool tools[] = {
+        {"nexudus_list_entities", "List Nexudus entity types",
+         "Lists every Nexudus entity type the tools work on (208), with the operations each "
+         "supports. Use it to find the right entity name.",
+         "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
+         true, false, false, run_list_entities},
+        {"nexudus_describe_entity", "Describe a Nexudus entity",
+         "Shows an entity's fields (type, required on create, filterable, range filters, enum "
+         "values, personal-data category) and supported operations. Call it before filtering, "
+         "creating or updating.",
+         "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "},\"required\":[\"entity\"],"
+         "\"additionalProperties\":false}",
+         true, false, true, false, false, run_describe},
+        {"nexudus_list", "Search Nexudus records",
+         "Lists records of an entity, filtered and paged. filters matches fields ({\"FullName\": "
+         "\"Ana\"} matches names containing Ana); from/to bound date or number fields. Lists omit "
+         "collection fields that nexudus_get returns.",
+         "{\"type\":\"object\",\"properties\":{" ENTITY_PROP ","
+         "\"filters\":{\"type\":\"object\"},\"from\":{\"type\":\"object\"},\"to\":{\"type\":"
+         "\"object\"},"
+         "\"page\":{\"type\":\"integer\",\"minimum\":1},\"size\":{\"type\":\"integer\",\"minimum\":"
+         "1,\"maximum\":100},"
+         "\"orderBy\":{\"type\":\"string\"},\"dir\":{\"type\":\"string\",\"enum\":[\"asc\","
+         "\"desc\"]}},"
+         "\"required\":[\"entity\"],\"additionalProperties\":false}",
+         true, false, true, true, false, run_list},
+        {"nexudus_get", "Get one Nexudus record",
+         "Reads one record by Id, including the collection fields lists leave out.",
+         "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "},"
+         "\"required\":[\"entity\",\"id\"],\"additionalProperties\":false}",
+         true, false, true, true, false, run_get},
+        {"nexudus_create", "Create a Nexudus record",
+         "Creates a record. Required fields are listed by nexudus_describe_entity; Nexudus's "
+         "validation messages come back if something is missing.",
+         "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," FIELDS_PROP "},"
+         "\"required\":[\"entity\",\"fields\"],\"additionalProperties\":false}",
+         false, false, false, true, true, run_create},
+        {"nexudus_update", "Update a Nexudus record",
+         "Changes the given fields of a record and keeps all others (the current record is read "
+         "and merged before the update).",
+         "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "," FIELDS_PROP "},"
+         "\"required\":[\"entity\",\"id\",\"fields\"],\"additionalProperties\":false}",
+         false, false, true, true, true, run_update},
+        {"nexudus_delete", "Delete a Nexudus record",
+         "Deletes a record by Id. This cannot be undone: confirm with the user first.",
+         "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "},"
+         "\"required\":[\"entity\",\"id\"],\"additionalProperties\":false}",
+         false, true, true, true, true, run_delete},
+        {"nexudus_whoami", "Who am I",
+         "The signed-in administrator's Nexudus user Id, the locations (businesses) they "
+         "administer with currency and time zone, the session's scope, personal-data setting and "
+         "expiry.",
+         "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
+         true, true, false, run_whoami},
+        {"nexudus_change_pii_redaction_setting", "How to change the personal-data setting",
+         "Explains how to show or hide members' personal data: the choice is made at sign-in.",
+         "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
+         true, false, false, run_pii_setting},
+        {"nexudus_reauthenticate", "Sign in again",
+         "Ends this session so the client signs in again (to change account, scope or the "
+         "personal-data setting).",
+         "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", false, true,
+         true, false, false, run_reauthenticate},
+};
+
+static const struct tool *
+find_tool(const char *name)
+{
+	for (size_t i = 0; i < NXM_ARRAY_LEN(tools); i++)
+		if (strcmp(tools[i].name, name) == 0)
+			return &tools[i];
+	return NULL;
+}
+
+bool
+nxm_tool_exists(const char *name)
+{
+	return find_tool(name) != NULL;
+}
+
+json_t *
+nxm_tools_list(void)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list != NULL && i < NXM_ARRAY_LEN(tools); i++) {
+		const struct tool *t = &tools[i];
+		json_t *schema = json_loads(t->schema, 0, NULL);
+		if (schema == NULL) {
+			nxm_log_err("tool %s: invalid input schema", t->name);
+			json_decref(list);
+			return NULL;
+		}
+		json_array_append_new(
+		        list,
+		        json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:b, s:b, s:b, s:b}}", "name",
+		                  t->name, "title", t->title, "description", t->description,
+		                  "inputSchema", schema, "annotations", "title", t->title,
+		                  "readOnlyHint", t->read_only, "destructiveHint", t->destructive,
+		                  "idempotentHint", t->idempotent, "openWorldHint", t->open_world));
+	}
+	return list;
+}
+
+static json_t *
+text_result(json_t *structured, const char *error)
+{
+	char *text;
+	json_t *r;
+
+	if (error != NULL)
+		return json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text", error,
+		                 "isError", 1);
+	text = json_dumps(structured, JSON_COMPACT | JSON_ENSURE_ASCII);
+	/* structuredContent is an object; lists and scalars are wrapped. */
+	if (!json_is_object(structured))
+		structured = json_pack("{s:o}", "result", structured);
+	r = json_pack("{s:[{s:s, s:s}], s:o, s:b}", "content", "type", "text", "text",
+	              text ? text : "", "structuredContent", structured, "isError", 0);
+	free(text);
+	return r;
+}
+
+json_t *
+nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
+{
+	const struct tool *t = find_tool(name);
+	char err[1024] = "";
+	json_t *out, *empty = NULL;
+
+	if (t == NULL)
+		return NULL;
+	if (t->needs_write && !ctx->session->can_write) {
+		ctx->http_status = 403;
+		return NULL;
+	}
+	if (args == NULL)
+		args = empty = json_object();
+	out = t->run(ctx, args, err, sizeof(err));
+	json_decref(empty);
+	if (ctx->http_status != 0) {
+		json_decref(out);
+		return NULL;
+	}
+	return text_result(out, out == NULL ? (err[0] ? err : "The tool failed.") : NULL);
+}
