@@ -96,6 +96,10 @@ echo "== MCP conformance suite: authorization-server scenarios"
 run_logged "$B/conformance.log" bash "$NXM_SRC/tests/conformance/run-auth.sh" "$B/test" "$NXM_SRC"
 count_tap "conformance" $? "$B/conformance.log"
 
+echo "== the official MCP TypeScript SDK client through the OAuth flow"
+run_logged "$B/sdk.log" bash "$NXM_SRC/tests/sdk/run.sh" "$B/test" "$NXM_SRC"
+count_tap "sdk" $? "$B/sdk.log"
+
 echo "== login page in headless Chromium"
 run_logged "$B/browser.log" bash "$NXM_SRC/tests/browser/run.sh" "$B/test" "$NXM_SRC"
 count_tap "browser" $? "$B/browser.log"

@@ -358,7 +358,14 @@ async function flow(mode) {
   }
   try {
     const tools = await client.listTools();
-    check(label(`client.listTools() (${tools.tools.length} tools)`), Array.isArray(tools.tools), JSON.stringify(tools));
+    check(label(`client.listTools() (${tools.tools.length} tools)`),
+      Array.isArray(tools.tools) && tools.tools.some((t) => t.name === 'nexudus_list'),
+      JSON.stringify(tools).slice(0, 300));
+    const who = await client.callTool({ name: 'nexudus_whoami', arguments: {} });
+    check(label('client.callTool(nexudus_whoami) reaches Nexudus (the simulator)'),
+      who.isError === false && who.structuredContent && Array.isArray(who.structuredContent.locations) &&
+        who.structuredContent.locations.length === 3,
+      JSON.stringify(who).slice(0, 300));
   } catch (e) {
     check(label('client.listTools()'), false, errText(e));
   }
