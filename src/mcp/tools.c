@@ -15,6 +15,7 @@
 typedef json_t *tool_fn(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen);
 
 struct tool {
+	bool returns_records; /* Nexudus data that may hold personal data */
 	const char *name;
 	const char *title;
 	const char *description;
@@ -531,19 +532,19 @@ run_pii_setting(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 	"of nexudus_describe_entity\"}"
 
 static const struct tool tools[] = {
-        {"nexudus_list_entities", "List Nexudus entity types",
+        {false, "nexudus_list_entities", "List Nexudus entity types",
          "Lists every Nexudus entity type the tools work on (208), with the operations each "
          "supports. Use it to find the right entity name.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
          true, false, false, run_list_entities},
-        {"nexudus_describe_entity", "Describe a Nexudus entity",
+        {false, "nexudus_describe_entity", "Describe a Nexudus entity",
          "Shows an entity's fields (type, required on create, filterable, range filters, enum "
          "values, personal-data category) and supported operations. Call it before filtering, "
          "creating or updating.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "},\"required\":[\"entity\"],"
          "\"additionalProperties\":false}",
          true, false, true, false, false, run_describe},
-        {"nexudus_list", "Search Nexudus records",
+        {true, "nexudus_list", "Search Nexudus records",
          "Lists records of an entity, filtered and paged. filters matches fields ({\"FullName\": "
          "\"Ana\"} matches names containing Ana); from/to bound date or number fields. Lists omit "
          "collection fields that nexudus_get returns.",
@@ -556,39 +557,39 @@ static const struct tool tools[] = {
          "\"desc\"]}},"
          "\"required\":[\"entity\"],\"additionalProperties\":false}",
          true, false, true, true, false, run_list},
-        {"nexudus_get", "Get one Nexudus record",
+        {true, "nexudus_get", "Get one Nexudus record",
          "Reads one record by Id, including the collection fields lists leave out.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "},"
          "\"required\":[\"entity\",\"id\"],\"additionalProperties\":false}",
          true, false, true, true, false, run_get},
-        {"nexudus_create", "Create a Nexudus record",
+        {true, "nexudus_create", "Create a Nexudus record",
          "Creates a record. Required fields are listed by nexudus_describe_entity; Nexudus's "
          "validation messages come back if something is missing.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," FIELDS_PROP "},"
          "\"required\":[\"entity\",\"fields\"],\"additionalProperties\":false}",
          false, false, false, true, true, run_create},
-        {"nexudus_update", "Update a Nexudus record",
+        {true, "nexudus_update", "Update a Nexudus record",
          "Changes the given fields of a record and keeps all others (the current record is read "
          "and merged before the update).",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "," FIELDS_PROP "},"
          "\"required\":[\"entity\",\"id\",\"fields\"],\"additionalProperties\":false}",
          false, false, true, true, true, run_update},
-        {"nexudus_delete", "Delete a Nexudus record",
+        {true, "nexudus_delete", "Delete a Nexudus record",
          "Deletes a record by Id. This cannot be undone: confirm with the user first.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "},"
          "\"required\":[\"entity\",\"id\"],\"additionalProperties\":false}",
          false, true, true, true, true, run_delete},
-        {"nexudus_whoami", "Who am I",
+        {false, "nexudus_whoami", "Who am I",
          "The signed-in administrator's Nexudus user Id, the locations (businesses) they "
          "administer with currency and time zone, the session's scope, personal-data setting and "
          "expiry.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
          true, true, false, run_whoami},
-        {"nexudus_change_pii_redaction_setting", "How to change the personal-data setting",
+        {false, "nexudus_change_pii_redaction_setting", "How to change the personal-data setting",
          "Explains how to show or hide members' personal data: the choice is made at sign-in.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
          true, false, false, run_pii_setting},
-        {"nexudus_reauthenticate", "Sign in again",
+        {false, "nexudus_reauthenticate", "Sign in again",
          "Ends this session so the client signs in again (to change account, scope or the "
          "personal-data setting).",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", false, true,
@@ -666,6 +667,15 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 		ctx->http_status = 403;
 		return NULL;
 	}
+	/* Redaction of personal data is not built yet: a session that chose
+	 * redaction gets no records rather than unredacted ones. */
+	if (t->returns_records && !ctx->session->allow_pii)
+		return text_result(NULL,
+		                   "Personal-data redaction is not available in this version of "
+		                   "nexmcp, and this session asked for it, so tools that return "
+		                   "Nexudus records are disabled. To use them, call "
+		                   "nexudus_reauthenticate and sign in again with \"Allow the AI "
+		                   "assistant to see member personal data\" ticked.");
 	if (args == NULL)
 		args = empty = json_object();
 	out = t->run(ctx, args, err, sizeof(err));

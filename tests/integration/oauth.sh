@@ -271,7 +271,7 @@ CONF_TOKEN=$TOKEN
 # ---------------------------------------------------------------- the MCP transport
 CLIENT_ID=$PUBLIC
 authorize
-sign_in "$ADMIN" "$PW" --data disclaimer=on
+sign_in "$ADMIN" "$PW" --data disclaimer=on --data allow_pii=on
 exchange
 GOOD2=$TOKEN
 MH=(-H "Authorization: Bearer $GOOD2" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
@@ -381,7 +381,7 @@ check_jq "nexudus_delete" '.result.isError == false'
 call_tool nexudus_get "{\"entity\":\"resources\",\"id\":$NEWID}"
 check_jq "deleted record: a clear not-found error" '.result.isError == true and (.result.content[0].text | test("404"))'
 call_tool nexudus_whoami '{}'
-check_jq "nexudus_whoami" '(.result.structuredContent.nexudus_user_id | type) == "number" and (.result.structuredContent.locations | length) == 3 and .result.structuredContent.scope == "nexudus:read nexudus:write" and .result.structuredContent.personal_data_visible == false'
+check_jq "nexudus_whoami" '(.result.structuredContent.nexudus_user_id | type) == "number" and (.result.structuredContent.locations | length) == 3 and .result.structuredContent.scope == "nexudus:read nexudus:write" and .result.structuredContent.personal_data_visible == true'
 call_tool nexudus_get '{"entity":"resources"}'
 check_jq "argument validation: missing id" '.result.isError == true and (.result.content[0].text | test("Id"))'
 rpc -H "Mcp-Session-Id: $TS" --data '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}'
@@ -393,9 +393,17 @@ curl -s -X POST -H 'Content-Type: application/json' --data '{"kind":"error500","
 call_tool nexudus_list '{"entity":"tariffs","size":1}'
 check_jq "a Nexudus 500 is a tool error naming the cause" '.result.isError == true and (.result.content[0].text | test("HTTP 500"))'
 curl -s -X DELETE "http://127.0.0.1:$SIM_PORT/_sim/faults" >/dev/null
+# a session that asked for redaction gets no records (redaction is not built)
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"r","version":"1"}}}'
+RS=$(hdr Mcp-Session-Id)
+req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $RS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":5}}}'
+check_jq "redacted session: record tools refuse instead of leaking" '.result.isError == true and (.result.content[0].text | test("redaction is not available")) and (tostring | test("@example") | not)'
 # a read-only session may read but not write
 authorize
-sign_in "$ADMIN" "$PW" --data disclaimer=on --data read_only=on
+sign_in "$ADMIN" "$PW" --data disclaimer=on --data read_only=on --data allow_pii=on
 exchange
 RO=$TOKEN
 req POST /mcp -H "Authorization: Bearer $RO" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"ro","version":"1"}}}'
