@@ -12,7 +12,35 @@
 #include "nexudus/client.h"
 #include "oauth/metadata.h"
 
+struct tool;
 typedef json_t *tool_fn(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen);
+
+/* A specialist tool is data: friendly arguments mapped onto nexudus_list's
+ * filters and ranges for one entity. */
+enum map_kind {
+	MAP_FILTER, /* filters[field] = argument */
+	MAP_FROM,   /* from[field] = argument */
+	MAP_TO,     /* to[field] = argument */
+};
+
+struct arg_map {
+	const char *arg;
+	enum map_kind kind;
+	const char *field;
+};
+
+struct specialist {
+	const char *entity;
+	const char *order_by;
+	const char *dir;
+	struct arg_map maps[6];
+	/* Fixed filters, "Field=value", always applied. */
+	const char *fixed[3];
+	/* Dates that default to today (UTC) when the argument is absent. */
+	const char *today_from;
+	const char *now_to_if; /* argument that, when true, bounds field <= now */
+	const char *now_to_field;
+};
 
 struct tool {
 	bool returns_records; /* Nexudus data that may hold personal data */
@@ -23,6 +51,7 @@ struct tool {
 	bool read_only, destructive, idempotent, open_world;
 	bool needs_write;
 	tool_fn *run;
+	const struct specialist *spec;
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -523,6 +552,235 @@ run_pii_setting(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 	                 "assistant to see member personal data\" on the sign-in page.");
 }
 
+static const struct specialist *current_spec;
+
+static int
+add_mapped(json_t *obj, const char *field, json_t *v)
+{
+	return json_object_set(obj, field, v);
+}
+
+static json_t *
+run_specialist(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct specialist *sp = current_spec;
+	json_t *list_args = json_pack("{s:s, s:{}, s:{}, s:{}}", "entity", sp->entity, "filters",
+	                              "from", "to"),
+	       *out;
+	char today[32], now[32];
+	time_t t = ctx->app->now();
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%dT00:00", &tm);
+	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M", &tm);
+	for (size_t i = 0; i < NXM_ARRAY_LEN(sp->maps) && sp->maps[i].arg != NULL; i++) {
+		json_t *v = json_object_get(args, sp->maps[i].arg);
+		const char *bucket = sp->maps[i].kind == MAP_FILTER ? "filters"
+		                     : sp->maps[i].kind == MAP_FROM ? "from"
+		                                                    : "to";
+		if (v != NULL &&
+		    add_mapped(json_object_get(list_args, bucket), sp->maps[i].field, v) == -1)
+			goto fail;
+	}
+	for (size_t i = 0; i < NXM_ARRAY_LEN(sp->fixed) && sp->fixed[i] != NULL; i++) {
+		const char *eq = strchr(sp->fixed[i], '=');
+		char field[64];
+		snprintf(field, sizeof(field), "%.*s", (int)(eq - sp->fixed[i]), sp->fixed[i]);
+		json_object_set_new(json_object_get(list_args, "filters"), field,
+		                    json_string(eq + 1));
+	}
+	if (sp->today_from != NULL &&
+	    json_object_get(json_object_get(list_args, "from"), sp->today_from) == NULL)
+		json_object_set_new(json_object_get(list_args, "from"), sp->today_from,
+		                    json_string(today));
+	if (sp->now_to_if != NULL && json_is_true(json_object_get(args, sp->now_to_if)))
+		json_object_set_new(json_object_get(list_args, "to"), sp->now_to_field,
+		                    json_string(now));
+	if (sp->order_by != NULL)
+		json_object_set_new(list_args, "orderBy", json_string(sp->order_by));
+	if (sp->dir != NULL)
+		json_object_set_new(list_args, "dir", json_string(sp->dir));
+	if (json_object_get(args, "page") != NULL)
+		json_object_set(list_args, "page", json_object_get(args, "page"));
+	if (json_object_get(args, "size") != NULL)
+		json_object_set(list_args, "size", json_object_get(args, "size"));
+	out = run_list(ctx, list_args, err, errlen);
+	json_decref(list_args);
+	return out;
+fail:
+	json_decref(list_args);
+	snprintf(err, errlen, "Internal error preparing the search.");
+	return NULL;
+}
+
+static json_t *
+run_list_commands(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct nxm_entity *e = entity_arg(args, err, errlen);
+	char path[512];
+
+	if (e == NULL)
+		return NULL;
+	if (!e->has_commands) {
+		snprintf(err, errlen, "%s has no commands; use nexudus_update or nexudus_delete.",
+		         e->name);
+		return NULL;
+	}
+	snprintf(path, sizeof(path), "%s/commands", e->path);
+	return simple_call(ctx, "GET", path, NULL, err, errlen);
+}
+
+static json_t *
+run_run_command(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct nxm_entity *e = entity_arg(args, err, errlen);
+	json_t *key = json_object_get(args, "key"), *ids = json_object_get(args, "ids");
+	json_t *params = json_object_get(args, "parameters"), *body, *out, *id;
+	char path[512];
+	size_t i;
+
+	if (e == NULL)
+		return NULL;
+	if (!e->has_commands) {
+		snprintf(err, errlen, "%s has no commands.", e->name);
+		return NULL;
+	}
+	if (!json_is_string(key) || !json_is_array(ids) || json_array_size(ids) == 0) {
+		snprintf(err, errlen,
+		         "Give key (from nexudus_list_commands) and ids (a list of record Ids).");
+		return NULL;
+	}
+	json_array_foreach(ids, i, id) if (!json_is_integer(id))
+	{
+		snprintf(err, errlen, "ids must be whole numbers.");
+		return NULL;
+	}
+	body = json_pack("{s:O, s:O, s:O}", "Key", key, "Ids", ids, "Parameters",
+	                 json_is_array(params) ? params : json_array());
+	if (!json_is_array(params))
+		json_decref(json_object_get(body, "Parameters")); /* the empty array packed above */
+	snprintf(path, sizeof(path), "%s/runcommand", e->path);
+	out = simple_call(ctx, "POST", path, body, err, errlen);
+	json_decref(body);
+	return out;
+}
+
+static json_t *
+run_skill_guide(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	return json_pack(
+	        "{s:s}", "guide",
+	        "Working with Nexudus through nexmcp. 1. Find the entity: nexudus_list_entities "
+	        "(coworkers are members and contacts, bookings are room and desk bookings, "
+	        "coworkerinvoices are invoices, checkins are arrivals, businesses are locations). "
+	        "2. Learn its fields: nexudus_describe_entity, before filtering or writing. 3. "
+	        "Search "
+	        "with nexudus_list: filters match text fields by substring, from/to bound dates "
+	        "(YYYY-MM-DDTHH:MM, UTC) and numbers; results come in pages (size up to 100). 4. "
+	        "Read "
+	        "one record with nexudus_get for the fields lists omit. 5. Write with "
+	        "nexudus_create, "
+	        "nexudus_update (only the fields you name change) and nexudus_delete; some "
+	        "entities cannot be deleted directly and have a command instead "
+	        "(nexudus_list_commands, nexudus_run_command). Confirm destructive actions with "
+	        "the "
+	        "user. Call tools one at a time: Nexudus throttles bursts. nexudus_whoami tells "
+	        "which "
+	        "locations this account administers.");
+}
+
+static const struct {
+	const char *entity;
+	const char *note;
+} entity_notes[] = {
+        {"coworkers", "Members and contacts. CoworkerType 1 is an individual, 2 a company. They "
+                      "cannot be deleted directly: use the COWORKER_DELETE command."},
+        {"bookings", "Room and desk bookings. FromTime and ToTime are UTC; FromTimeLocal is the "
+                     "location's time. Use from/to on FromTime for a date range."},
+        {"coworkerinvoices", "Invoices: read and update only. Paid=false finds unpaid ones; add "
+                             "to DueDate=now for overdue ones."},
+        {"checkins", "Arrivals; ToTime is empty while the member is still in."},
+        {"businesses", "The locations: list, read and update only."},
+};
+
+static json_t *
+run_entity_guide(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+{
+	const struct nxm_entity *e = entity_arg(args, err, errlen);
+	json_t *required, *filters, *ranges;
+	const char *note = "";
+
+	if (e == NULL)
+		return NULL;
+	required = json_array();
+	filters = json_array();
+	ranges = json_array();
+	for (size_t i = 0; i < e->nfields; i++) {
+		const struct nxm_field *f = &e->fields[i];
+		if (f->flags & NXM_FF_REQUIRED)
+			json_array_append_new(required, json_string(f->name));
+		if (f->flags & NXM_FF_FILTERABLE)
+			json_array_append_new(filters, json_string(f->name));
+		if (f->flags & NXM_FF_RANGE)
+			json_array_append_new(ranges, json_string(f->name));
+	}
+	for (size_t i = 0; i < NXM_ARRAY_LEN(entity_notes); i++)
+		if (strcmp(entity_notes[i].entity, e->name) == 0)
+			note = entity_notes[i].note;
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:b, s:s}", "entity", e->name, "operations",
+	                 ops_array(e), "required_on_create", required, "filters", filters,
+	                 "range_filters", ranges, "has_commands", e->has_commands, "notes", note);
+}
+
+static const struct specialist find_members = {
+        "coworkers",
+        "FullName",
+        NULL,
+        {{"name", MAP_FILTER, "FullName"},
+         {"email", MAP_FILTER, "Email"},
+         {"active", MAP_FILTER, "Active"},
+         {"company", MAP_FILTER, "CompanyName"}},
+        {NULL},
+        NULL,
+        NULL,
+        NULL,
+};
+static const struct specialist bookings_between = {
+        "bookings",
+        "FromTime",
+        NULL,
+        {{"from", MAP_FROM, "FromTime"},
+         {"to", MAP_TO, "FromTime"},
+         {"resource_id", MAP_FILTER, "ResourceId"},
+         {"member_id", MAP_FILTER, "CoworkerId"},
+         {"resource_name", MAP_FILTER, "ResourceName"}},
+        {NULL},
+        NULL,
+        NULL,
+        NULL,
+};
+static const struct specialist unpaid_invoices = {
+        "coworkerinvoices",
+        "DueDate",
+        NULL,
+        {{"member_id", MAP_FILTER, "CoworkerId"}, {"location_id", MAP_FILTER, "BusinessId"}},
+        {"Paid=false", "Void=false"},
+        NULL,
+        "overdue_only",
+        "DueDate",
+};
+static const struct specialist todays_checkins = {
+        "checkins",
+        "FromTime",
+        NULL,
+        {{"location_id", MAP_FILTER, "BusinessId"}, {"member_id", MAP_FILTER, "CoworkerId"}},
+        {NULL},
+        "FromTime",
+        NULL,
+        NULL,
+};
+
 #define ENTITY_PROP                                                                                \
 	"\"entity\":{\"type\":\"string\",\"description\":\"Entity name, e.g. coworkers, "          \
 	"bookings, coworkerinvoices (see nexudus_list_entities)\"}"
@@ -536,14 +794,14 @@ static const struct tool tools[] = {
          "Lists every Nexudus entity type the tools work on (208), with the operations each "
          "supports. Use it to find the right entity name.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
-         true, false, false, run_list_entities},
+         true, false, false, run_list_entities, NULL},
         {false, "nexudus_describe_entity", "Describe a Nexudus entity",
          "Shows an entity's fields (type, required on create, filterable, range filters, enum "
          "values, personal-data category) and supported operations. Call it before filtering, "
          "creating or updating.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "},\"required\":[\"entity\"],"
          "\"additionalProperties\":false}",
-         true, false, true, false, false, run_describe},
+         true, false, true, false, false, run_describe, NULL},
         {true, "nexudus_list", "Search Nexudus records",
          "Lists records of an entity, filtered and paged. filters matches fields ({\"FullName\": "
          "\"Ana\"} matches names containing Ana); from/to bound date or number fields. Lists omit "
@@ -556,44 +814,107 @@ static const struct tool tools[] = {
          "\"orderBy\":{\"type\":\"string\"},\"dir\":{\"type\":\"string\",\"enum\":[\"asc\","
          "\"desc\"]}},"
          "\"required\":[\"entity\"],\"additionalProperties\":false}",
-         true, false, true, true, false, run_list},
+         true, false, true, true, false, run_list, NULL},
         {true, "nexudus_get", "Get one Nexudus record",
          "Reads one record by Id, including the collection fields lists leave out.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "},"
          "\"required\":[\"entity\",\"id\"],\"additionalProperties\":false}",
-         true, false, true, true, false, run_get},
+         true, false, true, true, false, run_get, NULL},
         {true, "nexudus_create", "Create a Nexudus record",
          "Creates a record. Required fields are listed by nexudus_describe_entity; Nexudus's "
          "validation messages come back if something is missing.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," FIELDS_PROP "},"
          "\"required\":[\"entity\",\"fields\"],\"additionalProperties\":false}",
-         false, false, false, true, true, run_create},
+         false, false, false, true, true, run_create, NULL},
         {true, "nexudus_update", "Update a Nexudus record",
          "Changes the given fields of a record and keeps all others (the current record is read "
          "and merged before the update).",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "," FIELDS_PROP "},"
          "\"required\":[\"entity\",\"id\",\"fields\"],\"additionalProperties\":false}",
-         false, false, true, true, true, run_update},
+         false, false, true, true, true, run_update, NULL},
         {true, "nexudus_delete", "Delete a Nexudus record",
          "Deletes a record by Id. This cannot be undone: confirm with the user first.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "},"
          "\"required\":[\"entity\",\"id\"],\"additionalProperties\":false}",
-         false, true, true, true, true, run_delete},
+         false, true, true, true, true, run_delete, NULL},
         {false, "nexudus_whoami", "Who am I",
          "The signed-in administrator's Nexudus user Id, the locations (businesses) they "
          "administer with currency and time zone, the session's scope, personal-data setting and "
          "expiry.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
-         true, true, false, run_whoami},
+         true, true, false, run_whoami, NULL},
         {false, "nexudus_change_pii_redaction_setting", "How to change the personal-data setting",
          "Explains how to show or hide members' personal data: the choice is made at sign-in.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
-         true, false, false, run_pii_setting},
+         true, false, false, run_pii_setting, NULL},
         {false, "nexudus_reauthenticate", "Sign in again",
          "Ends this session so the client signs in again (to change account, scope or the "
          "personal-data setting).",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", false, true,
-         true, false, false, run_reauthenticate},
+         true, false, false, run_reauthenticate, NULL},
+        {true, "nexudus_list_commands", "List an entity's commands",
+         "Lists the special operations of an entity (archive, check in, delete a member, ...) "
+         "with their keys, for nexudus_run_command.",
+         "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "},\"required\":[\"entity\"],"
+         "\"additionalProperties\":false}",
+         true, false, true, true, false, run_list_commands, NULL},
+        {true, "nexudus_run_command", "Run an entity command",
+         "Runs a command (a key from nexudus_list_commands) on one or more records. Some "
+         "commands delete or archive: confirm with the user first.",
+         "{\"type\":\"object\",\"properties\":{" ENTITY_PROP ",\"key\":{\"type\":\"string\"},"
+         "\"ids\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":1},"
+         "\"parameters\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}},"
+         "\"required\":[\"entity\",\"key\",\"ids\"],\"additionalProperties\":false}",
+         false, true, false, true, true, run_run_command, NULL},
+        {false, "nexudus_get_skill_guide", "How to use these tools",
+         "A short guide to working with Nexudus through these tools: which entity holds what, "
+         "and the order to call tools in.",
+         "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
+         true, false, false, run_skill_guide, NULL},
+        {false, "nexudus_get_entity_guide", "Guide to one entity",
+         "What an entity is for, its required fields, filters and range filters, and notes for "
+         "the main entities.",
+         "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "},\"required\":[\"entity\"],"
+         "\"additionalProperties\":false}",
+         true, false, true, false, false, run_entity_guide, NULL},
+        {true, "nexudus_find_members", "Find members",
+         "Finds members and contacts by part of their name, e-mail or company, or by whether "
+         "they are active.",
+         "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"email\":{\"type\":"
+         "\"string\"},"
+         "\"company\":{\"type\":\"string\"},\"active\":{\"type\":\"boolean\"},"
+         "\"page\":{\"type\":\"integer\",\"minimum\":1},\"size\":{\"type\":\"integer\",\"minimum\":"
+         "1,\"maximum\":100}},"
+         "\"additionalProperties\":false}",
+         true, false, true, true, false, run_specialist, &find_members},
+        {true, "nexudus_bookings_between", "Bookings in a date range",
+         "Bookings starting between two dates (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC), optionally "
+         "for one resource (by Id or name) or one member.",
+         "{\"type\":\"object\",\"properties\":{\"from\":{\"type\":\"string\"},\"to\":{\"type\":"
+         "\"string\"},"
+         "\"resource_id\":{\"type\":\"integer\"},\"resource_name\":{\"type\":\"string\"},"
+         "\"member_id\":{\"type\":\"integer\"},\"page\":{\"type\":\"integer\",\"minimum\":1},"
+         "\"size\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"required\":[\"from\","
+         "\"to\"],"
+         "\"additionalProperties\":false}",
+         true, false, true, true, false, run_specialist, &bookings_between},
+        {true, "nexudus_unpaid_invoices", "Unpaid invoices",
+         "Invoices not paid (and not void), optionally only overdue ones, for one member or "
+         "location; earliest due first.",
+         "{\"type\":\"object\",\"properties\":{\"overdue_only\":{\"type\":\"boolean\"},"
+         "\"member_id\":{\"type\":\"integer\"},\"location_id\":{\"type\":\"integer\"},"
+         "\"page\":{\"type\":\"integer\",\"minimum\":1},\"size\":{\"type\":\"integer\",\"minimum\":"
+         "1,\"maximum\":100}},"
+         "\"additionalProperties\":false}",
+         true, false, true, true, false, run_specialist, &unpaid_invoices},
+        {true, "nexudus_todays_checkins", "Today's check-ins",
+         "Who has checked in today (UTC), optionally at one location; ToTime is empty for those "
+         "still in.",
+         "{\"type\":\"object\",\"properties\":{\"location_id\":{\"type\":\"integer\"},"
+         "\"member_id\":{\"type\":\"integer\"},\"page\":{\"type\":\"integer\",\"minimum\":1},"
+         "\"size\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"additionalProperties\":"
+         "false}",
+         true, false, true, true, false, run_specialist, &todays_checkins},
 };
 
 static const struct tool *
@@ -654,6 +975,90 @@ text_result(json_t *structured, const char *error)
 	return r;
 }
 
+static bool
+type_matches(const char *type, json_t *v)
+{
+	if (strcmp(type, "string") == 0)
+		return json_is_string(v);
+	if (strcmp(type, "integer") == 0)
+		return json_is_integer(v);
+	if (strcmp(type, "boolean") == 0)
+		return json_is_boolean(v);
+	if (strcmp(type, "object") == 0)
+		return json_is_object(v);
+	if (strcmp(type, "array") == 0)
+		return json_is_array(v);
+	return true;
+}
+
+/* The subset of JSON Schema our input schemas use: properties with type,
+ * enum, minimum and maximum; required; additionalProperties false. Checked
+ * here so that a client that skips validation still gets a clear answer. */
+static int
+check_args(const struct tool *t, json_t *args, char *err, size_t errlen)
+{
+	json_t *schema = json_loads(t->schema, 0, NULL), *props, *req, *v;
+	const char *key;
+	size_t i;
+	int rc = -1;
+
+	if (schema == NULL) {
+		snprintf(err, errlen, "Internal error: the tool's schema is invalid.");
+		return -1;
+	}
+	props = json_object_get(schema, "properties");
+	json_object_foreach(args, key, v)
+	{
+		json_t *p = json_object_get(props, key), *en, *lim;
+		const char *type;
+		if (p == NULL) {
+			snprintf(err, errlen, "Unknown argument '%.40s' for %s.", key, t->name);
+			goto out;
+		}
+		type = json_string_value(json_object_get(p, "type"));
+		if (type != NULL && !type_matches(type, v)) {
+			snprintf(err, errlen, "Argument '%s' must be of type %s.", key, type);
+			goto out;
+		}
+		if ((en = json_object_get(p, "enum")) != NULL) {
+			bool found = false;
+			json_t *e;
+			size_t k;
+			json_array_foreach(en, k, e) found = found || json_equal(e, v);
+			if (!found) {
+				snprintf(err, errlen,
+				         "Argument '%s' has a value that is not allowed.", key);
+				goto out;
+			}
+		}
+		if (json_is_integer(v) && (lim = json_object_get(p, "minimum")) != NULL &&
+		    json_integer_value(v) < json_integer_value(lim)) {
+			snprintf(err, errlen, "Argument '%s' must be at least %lld.", key,
+			         (long long)json_integer_value(lim));
+			goto out;
+		}
+		if (json_is_integer(v) && (lim = json_object_get(p, "maximum")) != NULL &&
+		    json_integer_value(v) > json_integer_value(lim)) {
+			snprintf(err, errlen, "Argument '%s' must be at most %lld.", key,
+			         (long long)json_integer_value(lim));
+			goto out;
+		}
+	}
+	req = json_object_get(schema, "required");
+	json_array_foreach(req, i, v)
+	{
+		if (json_object_get(args, json_string_value(v)) == NULL) {
+			snprintf(err, errlen, "Missing argument '%s' for %s.", json_string_value(v),
+			         t->name);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	json_decref(schema);
+	return rc;
+}
+
 json_t *
 nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 {
@@ -678,6 +1083,11 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 		                   "assistant to see member personal data\" ticked.");
 	if (args == NULL)
 		args = empty = json_object();
+	if (check_args(t, args, err, sizeof(err)) == -1) {
+		json_decref(empty);
+		return text_result(NULL, err);
+	}
+	current_spec = t->spec;
 	out = t->run(ctx, args, err, sizeof(err));
 	json_decref(empty);
 	if (ctx->http_status != 0) {

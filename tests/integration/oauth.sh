@@ -380,10 +380,42 @@ call_tool nexudus_delete "{\"entity\":\"resources\",\"id\":$NEWID}"
 check_jq "nexudus_delete" '.result.isError == false'
 call_tool nexudus_get "{\"entity\":\"resources\",\"id\":$NEWID}"
 check_jq "deleted record: a clear not-found error" '.result.isError == true and (.result.content[0].text | test("404"))'
+call_tool nexudus_list_commands '{"entity":"coworkers"}'
+check_jq "nexudus_list_commands" '.result.isError == false and ([.result.structuredContent.result[].Key] | index("COWORKER_ARCHIVE")) != null'
+call_tool nexudus_list_commands '{"entity":"tariffs"}'
+check_jq "list_commands on an entity without commands" '.result.isError == true and (.result.content[0].text | test("no commands"))'
+call_tool nexudus_run_command "{\"entity\":\"coworkers\",\"key\":\"COWORKER_ARCHIVE\",\"ids\":[$CID]}"
+check_jq "nexudus_run_command" '.result.isError == false'
+call_tool nexudus_get "{\"entity\":\"coworkers\",\"id\":$CID}"
+check_jq "the command took effect" '.result.structuredContent.Archived == true'
+call_tool nexudus_run_command "{\"entity\":\"coworkers\",\"key\":\"NOPE\",\"ids\":[$CID]}"
+check_jq "unknown command key: Nexudus's refusal comes back" '.result.isError == true and (.result.content[0].text | test("Key"))'
+call_tool nexudus_find_members "{\"name\":$(jq -n --arg v "$CNAME" '$v')}"
+check_jq "nexudus_find_members" "any(.result.structuredContent.Records[]; .Id == $CID)"
+call_tool nexudus_bookings_between '{"from":"2000-01-01","to":"2100-01-01","size":5}'
+check_jq "nexudus_bookings_between" '(.result.structuredContent.Records | length) == 5 and ([.result.structuredContent.Records[].FromTime] as $t | $t == ($t | sort))'
+call_tool nexudus_bookings_between '{"from":"2000-01-01"}'
+check_jq "specialist tools check their required arguments" '.result.isError == true or .error.code == -32602'
+call_tool nexudus_unpaid_invoices '{"overdue_only":true,"size":100}'
+NOW=$(date -u +%Y-%m-%dT%H:%M)
+check_jq "nexudus_unpaid_invoices overdue" "(.result.structuredContent.Records | length) > 0 and all(.result.structuredContent.Records[]; .Paid == false and .DueDate <= \"$NOW\")"
+call_tool nexudus_todays_checkins '{"size":100}'
+TODAY=$(date -u +%Y-%m-%d)
+check_jq "nexudus_todays_checkins" "(.result.structuredContent.Records | length) > 0 and all(.result.structuredContent.Records[]; .FromTime >= \"$TODAY\")"
+call_tool nexudus_get_skill_guide '{}'
+check_jq "nexudus_get_skill_guide" '(.result.structuredContent.guide | test("nexudus_describe_entity"))'
+call_tool nexudus_get_entity_guide '{"entity":"bookings"}'
+check_jq "nexudus_get_entity_guide" '(.result.structuredContent.required_on_create | index("FromTime")) != null and (.result.structuredContent.notes | length) > 0'
 call_tool nexudus_whoami '{}'
 check_jq "nexudus_whoami" '(.result.structuredContent.nexudus_user_id | type) == "number" and (.result.structuredContent.locations | length) == 3 and .result.structuredContent.scope == "nexudus:read nexudus:write" and .result.structuredContent.personal_data_visible == true'
 call_tool nexudus_get '{"entity":"resources"}'
-check_jq "argument validation: missing id" '.result.isError == true and (.result.content[0].text | test("Id"))'
+check_jq "argument validation: missing id" '.result.isError == true and (.result.content[0].text | test("Missing argument .id."))'
+call_tool nexudus_get '{"entity":"resources","id":"7"}'
+check_jq "argument validation: wrong type" '.result.isError == true and (.result.content[0].text | test("type integer"))'
+call_tool nexudus_list '{"entity":"resources","colour":"red"}'
+check_jq "argument validation: unknown argument" '.result.isError == true and (.result.content[0].text | test("Unknown argument"))'
+call_tool nexudus_list '{"entity":"resources","dir":"sideways"}'
+check_jq "argument validation: enum" '.result.isError == true and (.result.content[0].text | test("not allowed"))'
 rpc -H "Mcp-Session-Id: $TS" --data '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"no_such_tool","arguments":{}}}'
 check_jq "unknown tool" '.error.code == -32602'
 curl -s -X POST -H 'Content-Type: application/json' --data '{"kind":"throttle409","seconds":1}' "http://127.0.0.1:$SIM_PORT/_sim/faults" >/dev/null
