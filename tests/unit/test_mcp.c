@@ -1,0 +1,259 @@
+/* The MCP layer without HTTP: JSON-RPC validation, dispatch, the tool table
+ * and argument checking, scope enforcement. Tools that call Nexudus are
+ * exercised end to end by tests/integration/oauth.sh. */
+#include "autoconfig.h"
+
+#include "testlib.h"
+
+#include "mcp/dispatch.h"
+#include "mcp/tools.h"
+#include "mcp/transport.h"
+
+static struct nxm_session session;
+static struct nxm_mcp_ctx ctx;
+
+static int
+setup(void **state)
+{
+	memset(&session, 0, sizeof(session));
+	session.can_write = false;
+	session.allow_pii = true;
+	ctx.session = &session;
+	ctx.protocol_version = "2025-11-25";
+	return 0;
+}
+
+static json_t *
+call(const char *text)
+{
+	json_t *msg = json_loads(text, 0, NULL), *out;
+
+	assert_non_null(msg);
+	ctx.http_status = 0;
+	out = nxm_mcp_dispatch(&ctx, msg);
+	json_decref(msg);
+	return out;
+}
+
+static int
+error_code(json_t *r)
+{
+	return (int)json_integer_value(json_object_get(json_object_get(r, "error"), "code"));
+}
+
+static void
+test_jsonrpc_kind(void **state)
+{
+	static const struct {
+		const char *text;
+		int kind;
+	} cases[] = {
+	        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}", 1},
+	        {"{\"jsonrpc\":\"2.0\",\"id\":\"a\",\"method\":\"ping\",\"params\":{}}", 1},
+	        {"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", 0},
+	        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}", 0},
+	        {"{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"ping\"}", -1},
+	        {"{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", -1},
+	        {"{\"jsonrpc\":\"1.0\",\"id\":1,\"method\":\"ping\"}", -1},
+	        {"{\"id\":1,\"method\":\"ping\"}", -1},
+	        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":7}", -1},
+	        {"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\",\"params\":[1]}", -1},
+	        {"{\"jsonrpc\":\"2.0\",\"id\":1}", -1},
+	        {"[1]", -1},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *m = json_loads(cases[i].text, 0, NULL);
+		assert_non_null(m);
+		assert_int_equal(nxm_jsonrpc_kind(m), cases[i].kind);
+		json_decref(m);
+	}
+}
+
+static void
+test_dispatch_basics(void **state)
+{
+	json_t *r;
+
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}");
+	assert_int_equal(json_integer_value(json_object_get(r, "id")), 7);
+	assert_true(json_is_object(json_object_get(r, "result")));
+	json_decref(r);
+	assert_null(call("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}"));
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"nope\"}");
+	assert_int_equal(error_code(r), NXM_JSONRPC_METHOD_NOT_FOUND);
+	json_decref(r);
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/"
+	         "list\",\"params\":{\"cursor\":\"x\"}}");
+	assert_int_equal(error_code(r), NXM_JSONRPC_INVALID_PARAMS);
+	json_decref(r);
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"logging/"
+	         "setLevel\",\"params\":{\"level\":\"loud\"}}");
+	assert_int_equal(error_code(r), NXM_JSONRPC_INVALID_PARAMS);
+	json_decref(r);
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"logging/"
+	         "setLevel\",\"params\":{\"level\":\"debug\"}}");
+	assert_non_null(json_object_get(r, "result"));
+	json_decref(r);
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{}}");
+	assert_int_equal(error_code(r), NXM_JSONRPC_INVALID_REQUEST);
+	json_decref(r);
+}
+
+static void
+test_versions(void **state)
+{
+	assert_true(nxm_mcp_version_supported("2025-11-25"));
+	assert_true(nxm_mcp_version_supported("2025-06-18"));
+	assert_true(nxm_mcp_version_supported("2025-03-26"));
+	assert_false(nxm_mcp_version_supported("2024-11-05"));
+	assert_false(nxm_mcp_version_supported(""));
+	assert_false(nxm_mcp_version_supported(NULL));
+}
+
+static void
+test_tools_list(void **state)
+{
+	json_t *tools = nxm_tools_list(), *t, *prev = NULL;
+	size_t i;
+
+	assert_non_null(tools);
+	assert_true(json_array_size(tools) >= 18);
+	json_array_foreach(tools, i, t)
+	{
+		json_t *schema = json_object_get(t, "inputSchema"),
+		       *ann = json_object_get(t, "annotations");
+		assert_true(json_is_string(json_object_get(t, "name")));
+		assert_true(json_string_length(json_object_get(t, "description")) > 20);
+		assert_string_equal(json_string_value(json_object_get(schema, "type")), "object");
+		assert_true(json_is_false(json_object_get(schema, "additionalProperties")));
+		assert_true(json_is_boolean(json_object_get(ann, "readOnlyHint")));
+		assert_true(json_is_boolean(json_object_get(ann, "destructiveHint")));
+		assert_true(json_is_boolean(json_object_get(ann, "idempotentHint")));
+		assert_true(json_is_boolean(json_object_get(ann, "openWorldHint")));
+		/* A read-only tool is never destructive. */
+		if (json_is_true(json_object_get(ann, "readOnlyHint")))
+			assert_true(json_is_false(json_object_get(ann, "destructiveHint")));
+		assert_ptr_not_equal(t, prev);
+		prev = t;
+	}
+	json_decref(tools);
+}
+
+static json_t *
+tool(const char *name, const char *args)
+{
+	json_t *a = json_loads(args, 0, NULL), *r;
+
+	assert_non_null(a);
+	ctx.http_status = 0;
+	r = nxm_tool_call(&ctx, name, a);
+	json_decref(a);
+	return r;
+}
+
+static const char *
+tool_text(json_t *r)
+{
+	return json_string_value(
+	        json_object_get(json_array_get(json_object_get(r, "content"), 0), "text"));
+}
+
+static void
+test_local_tools(void **state)
+{
+	json_t *r = tool("nexudus_list_entities", "{}");
+
+	assert_true(json_is_false(json_object_get(r, "isError")));
+	assert_int_equal(json_integer_value(
+	                         json_object_get(json_object_get(r, "structuredContent"), "count")),
+	                 208);
+	json_decref(r);
+	r = tool("nexudus_describe_entity", "{\"entity\":\"Coworker\"}");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(r, "structuredContent"), "name")),
+	        "coworkers");
+	json_decref(r);
+	r = tool("nexudus_describe_entity", "{\"entity\":\"bokings\"}");
+	assert_true(json_is_true(json_object_get(r, "isError")));
+	assert_non_null(strstr(tool_text(r), "bookings"));
+	json_decref(r);
+	r = tool("nexudus_get_entity_guide", "{\"entity\":\"coworkers\"}");
+	assert_non_null(strstr(json_string_value(json_object_get(
+	                               json_object_get(r, "structuredContent"), "notes")),
+	                       "COWORKER_DELETE"));
+	json_decref(r);
+}
+
+static void
+test_argument_checks(void **state)
+{
+	static const struct {
+		const char *tool, *args, *expect;
+	} cases[] = {
+	        {"nexudus_describe_entity", "{}", "Missing argument 'entity'"},
+	        {"nexudus_describe_entity", "{\"entity\":3}", "type string"},
+	        {"nexudus_list_entities", "{\"x\":1}", "Unknown argument 'x'"},
+	        {"nexudus_list", "{\"entity\":\"coworkers\",\"size\":101}", "at most 100"},
+	        {"nexudus_list", "{\"entity\":\"coworkers\",\"page\":0}", "at least 1"},
+	        {"nexudus_list", "{\"entity\":\"coworkers\",\"dir\":\"up\"}", "not allowed"},
+	        {"nexudus_get", "{\"entity\":\"coworkers\"}", "Missing argument 'id'"},
+	        {"nexudus_bookings_between", "{\"from\":\"2026-01-01\"}", "Missing argument 'to'"},
+	        {"nexudus_list", "{\"entity\":\"coworkers\",\"filters\":{\"Nope\":1}}", "no field"},
+	        {"nexudus_get", "{\"entity\":\"businesses\",\"id\":-1}", "at least 1"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *r = tool(cases[i].tool, cases[i].args);
+		assert_non_null(r);
+		assert_true(json_is_true(json_object_get(r, "isError")));
+		if (strstr(tool_text(r), cases[i].expect) == NULL)
+			fail_msg("%s %s: '%s' lacks '%s'", cases[i].tool, cases[i].args,
+			         tool_text(r), cases[i].expect);
+		json_decref(r);
+	}
+}
+
+static void
+test_scope_and_redaction(void **state)
+{
+	json_t *r;
+
+	/* A read-only session: writes become an HTTP 403, before anything else. */
+	r = tool("nexudus_delete", "{\"entity\":\"bookings\",\"id\":1}");
+	assert_null(r);
+	assert_int_equal(ctx.http_status, 403);
+	/* Operations the entity lacks are refused before any Nexudus call (the
+	 * test has no upstream: reaching it would fail differently). */
+	session.can_write = true;
+	r = tool("nexudus_delete", "{\"entity\":\"coworkers\",\"id\":1}");
+	assert_true(json_is_true(json_object_get(r, "isError")));
+	assert_non_null(strstr(tool_text(r), "does not allow"));
+	json_decref(r);
+	/* Sessions that chose redaction get no records while it is not built. */
+	session.allow_pii = false;
+	r = tool("nexudus_list", "{\"entity\":\"coworkers\"}");
+	assert_true(json_is_true(json_object_get(r, "isError")));
+	assert_non_null(strstr(tool_text(r), "redaction"));
+	json_decref(r);
+	r = tool("nexudus_list_entities", "{}");
+	assert_true(json_is_false(json_object_get(r, "isError")));
+	json_decref(r);
+	session.allow_pii = true;
+	session.can_write = false;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_jsonrpc_kind),
+	        cmocka_unit_test(test_dispatch_basics),
+	        cmocka_unit_test(test_versions),
+	        cmocka_unit_test(test_tools_list),
+	        cmocka_unit_test(test_local_tools),
+	        cmocka_unit_test(test_argument_checks),
+	        cmocka_unit_test(test_scope_and_redaction),
+	};
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
