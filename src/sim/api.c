@@ -367,13 +367,36 @@ parse_body(const struct nxm_request *req, struct nxm_response *resp)
 
 /* ---------------------------------------------------------------- create, update, delete */
 
+/* Stamps and stores a record in one transaction and answers with Nexudus's
+ * mutation envelope; id 0 creates a new record. */
+static void
+save_and_reply(struct sim *s, const struct nxm_entity *e, json_t *rec, int64_t id,
+               struct nxm_response *resp)
+{
+	bool creating = id == 0;
+	char msg[200];
+
+	if (sim_store_begin(s) == -1)
+		goto fail;
+	if ((creating && (id = sim_record_next_id(s, e)) < 0) ||
+	    sim_api_stamp(s, e, rec, id, creating, s->now(), s->account_email, NULL) == -1 ||
+	    sim_record_put(s, e, id, rec) == -1 || sim_store_commit(s) == -1) {
+		sim_store_rollback(s);
+		goto fail;
+	}
+	snprintf(msg, sizeof(msg), "%s was successfully %s.", e->singular,
+	         creating ? "created" : "updated");
+	sim_reply_mutation(resp, msg, json_pack("{s:I}", "Id", (json_int_t)id));
+	return;
+fail:
+	sim_reply_message(resp, 500, "Ooops! There was a problem while running this action.");
+}
+
 static void
 do_create(struct sim *s, const struct nxm_entity *e, const struct nxm_request *req,
           struct nxm_response *resp)
 {
 	json_t *body = parse_body(req, resp), *rec = NULL, *errors = json_array();
-	char msg[200];
-	int64_t id;
 
 	if (body == NULL)
 		goto out;
@@ -383,19 +406,7 @@ do_create(struct sim *s, const struct nxm_entity *e, const struct nxm_request *r
 		errors = NULL;
 		goto out;
 	}
-	if (sim_store_begin(s) == -1)
-		goto fail;
-	if ((id = sim_record_next_id(s, e)) < 0 ||
-	    sim_api_stamp(s, e, rec, id, true, s->now(), s->account_email, NULL) == -1 ||
-	    sim_record_put(s, e, id, rec) == -1 || sim_store_commit(s) == -1) {
-		sim_store_rollback(s);
-		goto fail;
-	}
-	snprintf(msg, sizeof(msg), "%s was successfully created.", e->singular);
-	sim_reply_mutation(resp, msg, json_pack("{s:I}", "Id", (json_int_t)id));
-	goto out;
-fail:
-	sim_reply_message(resp, 500, "Ooops! There was a problem while running this action.");
+	save_and_reply(s, e, rec, 0, resp);
 out:
 	json_decref(body);
 	json_decref(rec);
@@ -408,7 +419,6 @@ do_update(struct sim *s, const struct nxm_entity *e, const struct nxm_request *r
 {
 	json_t *body = parse_body(req, resp), *old = NULL, *rec = NULL, *errors = json_array();
 	json_t *idv;
-	char msg[200];
 	int64_t id;
 
 	if (body == NULL)
@@ -433,18 +443,7 @@ do_update(struct sim *s, const struct nxm_entity *e, const struct nxm_request *r
 		errors = NULL;
 		goto out;
 	}
-	if (sim_store_begin(s) == -1)
-		goto fail;
-	if (sim_api_stamp(s, e, rec, id, false, s->now(), s->account_email, NULL) == -1 ||
-	    sim_record_put(s, e, id, rec) == -1 || sim_store_commit(s) == -1) {
-		sim_store_rollback(s);
-		goto fail;
-	}
-	snprintf(msg, sizeof(msg), "%s was successfully updated.", e->singular);
-	sim_reply_mutation(resp, msg, json_pack("{s:I}", "Id", (json_int_t)id));
-	goto out;
-fail:
-	sim_reply_message(resp, 500, "Ooops! There was a problem while running this action.");
+	save_and_reply(s, e, rec, id, resp);
 out:
 	json_decref(body);
 	json_decref(old);

@@ -88,21 +88,11 @@ authorize_url() {
 # Runs login.mjs, numbering its checks after ours, and counts its TAP lines
 # into ours so nxm_summary covers both.
 run_browser() {
-	local rc ok bad
 	NXM_TAP_FIRST=$((NXM_N + 1)) NXM_CHROMIUM=/usr/bin/chromium \
 		NXM_BASE=$BASE NXM_CA=$CACERT NXM_AUTHORIZE_URL=$AUTHORIZE_URL NXM_REDIRECT_URI=$REDIRECT \
 		NXM_EMAIL=$ADMIN NXM_PASSWORD=$PW NXM_OUT=$OUT NXM_STATE=$STATE_V NXM_CLIENT_NAME=$CLIENT_NAME \
 		"$NODE" "$HERE/login.mjs" >"$OUT/login.tap" 2>"$OUT/login.stderr"
-	rc=$?
-	cat "$OUT/login.tap"
-	ok=$(grep -c '^ok ' "$OUT/login.tap")
-	bad=$(grep -c '^not ok ' "$OUT/login.tap")
-	NXM_N=$((NXM_N + ok + bad))
-	NXM_PASSED=$((NXM_PASSED + ok))
-	NXM_FAILED=$((NXM_FAILED + bad))
-	# A crash before any "not ok" must still fail the suite.
-	[ "$rc" -eq 0 ] || [ "$bad" -gt 0 ] ||
-		nxm_fail "$V: login.mjs exited $rc ($(tail -n 3 "$OUT/login.stderr" | tr '\n' ' '))"
+	nxm_absorb_tap "$OUT/login.tap" $? "$OUT/login.stderr" login.mjs
 }
 
 # The code the browser landed with is a real one: it buys a token.

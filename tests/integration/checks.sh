@@ -17,6 +17,20 @@ nxm_summary() {
 	[ "$NXM_FAILED" -eq 0 ]
 }
 
+# nxm_absorb_tap TAPFILE RC STDERRFILE LABEL: shows a Node suite's TAP lines
+# and counts them here; a crash before any "not ok" still fails the suite.
+nxm_absorb_tap() {
+	local tap=$1 rc=$2 err=$3 label=$4 ok bad
+	cat "$tap"
+	ok=$(grep -c '^ok ' "$tap")
+	bad=$(grep -c '^not ok ' "$tap")
+	NXM_N=$((NXM_N + ok + bad))
+	NXM_PASSED=$((NXM_PASSED + ok))
+	NXM_FAILED=$((NXM_FAILED + bad))
+	[ "$rc" -eq 0 ] || [ "$bad" -gt 0 ] ||
+		nxm_fail "$V: $label exited $rc ($(tail -n 3 "$err" | tr '\n' ' '))"
+}
+
 # req METHOD PATH [curl args...]: sets STATUS, HDRS (file) and BODY (file).
 req() {
 	local method=$1 path=$2
