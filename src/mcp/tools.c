@@ -917,6 +917,61 @@ static const struct tool tools[] = {
          true, false, true, true, false, run_specialist, &todays_checkins},
 };
 
+/* outputSchema for the tools whose result has a fixed shape (MCP: their
+ * structuredContent must conform). Record-returning tools mirror Nexudus's
+ * envelopes, whose fields depend on the entity, and have none. */
+#define STR  "{\"type\":\"string\"}"
+#define BOOL "{\"type\":\"boolean\"}"
+#define STRS "{\"type\":\"array\",\"items\":" STR "}"
+static const struct {
+	const char *tool;
+	const char *schema;
+} output_schemas[] = {
+        {"nexudus_list_entities",
+         "{\"type\":\"object\",\"properties\":{\"entities\":{\"type\":\"array\",\"items\":{"
+         "\"type\":\"object\",\"properties\":{\"name\":" STR ",\"singular\":" STR ",\"module\":" STR
+         ",\"operations\":" STRS ",\"has_commands\":" BOOL "},\"required\":[\"name\",\"singular\","
+         "\"module\",\"operations\",\"has_commands\"]}},\"count\":{\"type\":\"integer\"}},"
+         "\"required\":[\"entities\",\"count\"]}"},
+        {"nexudus_describe_entity",
+         "{\"type\":\"object\",\"properties\":{\"name\":" STR ",\"singular\":" STR ",\"path\":" STR
+         ",\"operations\":" STRS ",\"has_commands\":" BOOL
+         ",\"fields\":{\"type\":\"array\",\"items\":{"
+         "\"type\":\"object\",\"properties\":{\"name\":" STR ",\"type\":" STR
+         "},\"required\":[\"name\","
+         "\"type\"]}}},\"required\":[\"name\",\"singular\",\"path\",\"operations\",\"has_"
+         "commands\","
+         "\"fields\"]}"},
+        {"nexudus_whoami",
+         "{\"type\":\"object\",\"properties\":{\"nexudus_user_id\":{\"type\":\"integer\"},"
+         "\"scope\":" STR ",\"personal_data_visible\":" BOOL ",\"session_expires_at\":" STR
+         ",\"locations\":{\"type\":"
+         "\"array\",\"items\":{\"type\":\"object\"}}},\"required\":[\"nexudus_user_id\",\"scope\","
+         "\"personal_data_visible\",\"session_expires_at\",\"locations\"]}"},
+        {"nexudus_change_pii_redaction_setting",
+         "{\"type\":\"object\",\"properties\":{\"personal_data_visible\":" BOOL
+         ",\"how_to_change\":" STR "},\"required\":[\"personal_data_visible\",\"how_to_change\"]}"},
+        {"nexudus_reauthenticate", "{\"type\":\"object\",\"properties\":{\"revoked\":" BOOL
+                                   ",\"next\":" STR "},\"required\":["
+                                   "\"revoked\",\"next\"]}"},
+        {"nexudus_get_skill_guide",
+         "{\"type\":\"object\",\"properties\":{\"guide\":" STR "},\"required\":[\"guide\"]}"},
+        {"nexudus_get_entity_guide",
+         "{\"type\":\"object\",\"properties\":{\"entity\":" STR ",\"operations\":" STRS
+         ",\"required_on_create\":" STRS ",\"filters\":" STRS ",\"range_filters\":" STRS
+         ",\"has_commands\":" BOOL ",\"notes\":" STR "},\"required\":[\"entity\",\"operations\","
+         "\"required_on_create\",\"filters\",\"range_filters\",\"has_commands\",\"notes\"]}"},
+};
+
+static const char *
+output_schema(const char *tool)
+{
+	for (size_t i = 0; i < NXM_ARRAY_LEN(output_schemas); i++)
+		if (strcmp(output_schemas[i].tool, tool) == 0)
+			return output_schemas[i].schema;
+	return NULL;
+}
+
 static const struct tool *
 find_tool(const char *name)
 {
@@ -945,13 +1000,21 @@ nxm_tools_list(void)
 			json_decref(list);
 			return NULL;
 		}
-		json_array_append_new(
-		        list,
+		const char *out = output_schema(t->name);
+		json_t *entry =
 		        json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:b, s:b, s:b, s:b}}", "name",
 		                  t->name, "title", t->title, "description", t->description,
 		                  "inputSchema", schema, "annotations", "title", t->title,
 		                  "readOnlyHint", t->read_only, "destructiveHint", t->destructive,
-		                  "idempotentHint", t->idempotent, "openWorldHint", t->open_world));
+		                  "idempotentHint", t->idempotent, "openWorldHint", t->open_world);
+		if (entry == NULL ||
+		    (out != NULL &&
+		     json_object_set_new(entry, "outputSchema", json_loads(out, 0, NULL)) == -1) ||
+		    json_array_append_new(list, entry) == -1) {
+			nxm_log_err("tool %s: cannot describe it", t->name);
+			json_decref(list);
+			return NULL;
+		}
 	}
 	return list;
 }

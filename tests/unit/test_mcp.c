@@ -243,6 +243,70 @@ test_scope_and_redaction(void **state)
 	session.can_write = false;
 }
 
+static bool
+json_type_is(const char *type, json_t *v)
+{
+	return (strcmp(type, "string") == 0 && json_is_string(v)) ||
+	       (strcmp(type, "boolean") == 0 && json_is_boolean(v)) ||
+	       (strcmp(type, "integer") == 0 && json_is_integer(v)) ||
+	       (strcmp(type, "array") == 0 && json_is_array(v)) ||
+	       (strcmp(type, "object") == 0 && json_is_object(v));
+}
+
+/* Every tool with an outputSchema that can run here answers with
+ * structuredContent that has each required key, with the declared type. */
+static void
+test_output_schemas(void **state)
+{
+	static const struct {
+		const char *tool, *args;
+	} runs[] = {
+	        {"nexudus_list_entities", "{}"},
+	        {"nexudus_describe_entity", "{\"entity\":\"bookings\"}"},
+	        {"nexudus_get_skill_guide", "{}"},
+	        {"nexudus_get_entity_guide", "{\"entity\":\"coworkers\"}"},
+	        {"nexudus_change_pii_redaction_setting", "{}"},
+	};
+	json_t *list = nxm_tools_list(), *t;
+	size_t i, with_schema = 0;
+
+	json_array_foreach(list, i, t)
+	{
+		json_t *out = json_object_get(t, "outputSchema");
+		if (out != NULL) {
+			with_schema++;
+			assert_string_equal(json_string_value(json_object_get(out, "type")),
+			                    "object");
+		}
+	}
+	assert_true(with_schema >= 7);
+	for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
+		json_t *schema = NULL, *r, *sc, *req, *key;
+		size_t j;
+		json_array_foreach(list, i,
+		                   t) if (strcmp(json_string_value(json_object_get(t, "name")),
+		                                 runs[k].tool) == 0) schema =
+		        json_object_get(t, "outputSchema");
+		assert_non_null(schema);
+		r = tool(runs[k].tool, runs[k].args);
+		sc = json_object_get(r, "structuredContent");
+		assert_non_null(sc);
+		req = json_object_get(schema, "required");
+		json_array_foreach(req, j, key)
+		{
+			const char *name = json_string_value(key);
+			json_t *prop = json_object_get(json_object_get(schema, "properties"), name);
+			if (json_object_get(sc, name) == NULL)
+				fail_msg("%s: structuredContent lacks %s", runs[k].tool, name);
+			if (!json_type_is(json_string_value(json_object_get(prop, "type")),
+			                  json_object_get(sc, name)))
+				fail_msg("%s: %s has the wrong type", runs[k].tool, name);
+		}
+		json_decref(r);
+	}
+	json_decref(list);
+}
+
 int
 main(void)
 {
@@ -254,6 +318,7 @@ main(void)
 	        cmocka_unit_test(test_local_tools),
 	        cmocka_unit_test(test_argument_checks),
 	        cmocka_unit_test(test_scope_and_redaction),
+	        cmocka_unit_test(test_output_schemas),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
