@@ -75,30 +75,6 @@ out:
 	nxm_buf_free(&loc);
 }
 
-static bool
-valid_challenge(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	if (n < 43 || n > 128)
-		return false;
-	for (const char *p = s; *p != '\0'; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~'))
-			return false;
-	return true;
-}
-
-/* The MCP URL, with or without a trailing slash (DESIGN.md §4). */
-static bool
-resource_ok(const struct nxm_app *app, const char *r)
-{
-	size_t n = strlen(app->cfg.mcp_url);
-
-	return strncmp(r, app->cfg.mcp_url, n) == 0 &&
-	       (r[n] == '\0' || (r[n] == '/' && r[n + 1] == '\0'));
-}
-
 /* Validates the authorization request. On failure resp holds the answer:
  * an error page for client and redirect problems, a redirect otherwise. */
 static int
@@ -146,14 +122,14 @@ validate(struct nxm_app *app, const struct nxm_params *p, struct authz *a,
 		         "response_type must be code");
 		goto fail;
 	}
-	if (!valid_challenge(a->code_challenge) ||
+	if (!nxm_pkce_string_ok(a->code_challenge) ||
 	    nxm_params_get(p, "code_challenge_method") == NULL ||
 	    strcmp(nxm_params_get(p, "code_challenge_method"), "S256") != 0) {
 		redirect(app, a, resp, "error", "invalid_request", "error_description",
 		         "PKCE is required: code_challenge with code_challenge_method S256");
 		goto fail;
 	}
-	if (a->resource != NULL && !resource_ok(app, a->resource)) {
+	if (a->resource != NULL && !nxm_metadata_resource_ok(&app->cfg, a->resource)) {
 		redirect(app, a, resp, "error", "invalid_target", "error_description",
 		         "resource must be this server's MCP URL");
 		goto fail;
@@ -437,7 +413,8 @@ handle_post(struct nxm_app *app, const struct nxm_params *form, struct authz *a,
 		            r == NXM_SIGNIN_TOTP_REQUIRED || r == NXM_SIGNIN_TOTP_WRONG ||
 		                    (totp != NULL && *totp != '\0'),
 		            form,
-		            r == NXM_SIGNIN_UNREACHABLE || r == NXM_SIGNIN_UPSTREAM_ERROR ? 502 : 400,
+		            r == NXM_SIGNIN_UNREACHABLE || r == NXM_SIGNIN_UPSTREAM_ERROR ? 502
+		                                                                          : 400,
 		            resp);
 		return;
 	}

@@ -59,20 +59,29 @@ out:
 	return rc;
 }
 
+bool
+nxm_pkce_string_ok(const char *s)
+{
+	size_t n = s != NULL ? strlen(s) : 0;
+
+	if (n < 43 || n > 128)
+		return false;
+	for (const char *p = s; *p != '\0'; p++)
+		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~'))
+			return false;
+	return true;
+}
+
 static bool
 pkce_ok(const char *verifier, const char *challenge)
 {
 	unsigned char digest[32];
 	char want[64];
-	size_t n = verifier ? strlen(verifier) : 0;
 
-	if (n < 43 || n > 128)
+	if (!nxm_pkce_string_ok(verifier))
 		return false;
-	for (const char *p = verifier; *p != '\0'; p++)
-		if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' || *p == '.' || *p == '~'))
-			return false;
-	if (nxm_sha256(verifier, n, digest) == -1 ||
+	if (nxm_sha256(verifier, strlen(verifier), digest) == -1 ||
 	    nxm_b64url_encode(digest, sizeof(digest), want, sizeof(want)) == -1)
 		return false;
 	return strlen(challenge) == strlen(want) && nxm_ct_equal(want, challenge, strlen(want));

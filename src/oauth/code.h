@@ -4,6 +4,8 @@
 #ifndef NXM_OAUTH_CODE_H
 #define NXM_OAUTH_CODE_H
 
+#include <stdbool.h>
+
 #include "core/app.h"
 #include "oauth/session.h"
 
@@ -17,6 +19,10 @@ enum nxm_code_err {
 	NXM_CODE_MISMATCH, /* client, redirect URI or PKCE verifier differ */
 	NXM_CODE_ERROR,
 };
+
+/* RFC 7636 §4.1: 43 to 128 unreserved characters, for both the challenge
+ * (S256 gives 43) and the verifier. */
+bool nxm_pkce_string_ok(const char *s);
 
 int nxm_code_issue(struct nxm_app *app, const unsigned char sid[NXM_SESSION_ID_BYTES],
                    const unsigned char secret[NXM_TOKEN_SECRET_LEN], const char *client_id,

@@ -57,6 +57,15 @@ nxm_metadata_protected_resource(const struct nxm_config *cfg)
 	                 "nexmcp: Nexudus tools for AI assistants");
 }
 
+bool
+nxm_metadata_resource_ok(const struct nxm_config *cfg, const char *r)
+{
+	size_t n = strlen(cfg->mcp_url);
+
+	return strncmp(r, cfg->mcp_url, n) == 0 &&
+	       (r[n] == '\0' || (r[n] == '/' && r[n + 1] == '\0'));
+}
+
 char *
 nxm_metadata_resource_url(const struct nxm_config *cfg)
 {

@@ -4,6 +4,8 @@
 #ifndef NXM_OAUTH_METADATA_H
 #define NXM_OAUTH_METADATA_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "core/route.h"
@@ -13,6 +15,9 @@
 
 json_t *nxm_metadata_authorization_server(const struct nxm_config *cfg);
 json_t *nxm_metadata_protected_resource(const struct nxm_config *cfg);
+/* Whether r names this server's MCP URL (RFC 8707), with or without a
+ * trailing slash (DESIGN.md §4). */
+bool nxm_metadata_resource_ok(const struct nxm_config *cfg, const char *r);
 /* "<base>/.well-known/oauth-protected-resource/mcp" into a fresh string. */
 char *nxm_metadata_resource_url(const struct nxm_config *cfg);
 

@@ -37,15 +37,6 @@ read_form(const struct nxm_request *req, struct nxm_params *form, struct nxm_res
 	return 0;
 }
 
-static bool
-resource_ok(const struct nxm_app *app, const char *r)
-{
-	size_t n = strlen(app->cfg.mcp_url);
-
-	return r == NULL || (strncmp(r, app->cfg.mcp_url, n) == 0 &&
-	                     (r[n] == '\0' || (r[n] == '/' && r[n + 1] == '\0')));
-}
-
 void
 nxm_token_handle(struct nxm_app *app, const struct nxm_request *req, struct nxm_response *resp)
 {
@@ -73,7 +64,8 @@ nxm_token_handle(struct nxm_app *app, const struct nxm_request *req, struct nxm_
 	}
 	if (nxm_client_authenticate(app, req, &form, &client, resp) == -1)
 		goto out;
-	if (!resource_ok(app, nxm_params_get(&form, "resource"))) {
+	if (nxm_params_get(&form, "resource") != NULL &&
+	    !nxm_metadata_resource_ok(&app->cfg, nxm_params_get(&form, "resource"))) {
 		nxm_response_error(resp, 400, "invalid_target",
 		                   "resource must be this server's MCP URL");
 		goto client;
