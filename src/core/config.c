@@ -250,6 +250,7 @@ finish(struct loader *l)
 	const char *missing = NULL;
 	const char *why;
 	char *base = NULL;
+	struct nxm_url u;
 
 	if (!(l->seen & SEEN_BASE_URL))
 		missing = "base_url";
@@ -266,6 +267,12 @@ finish(struct loader *l)
 		return -1;
 	}
 	free(base);
+	if (nxm_url_parse(c->base_url, &u) == -1 || (c->base_origin = nxm_url_origin(&u)) == NULL) {
+		nxm_url_free(&u);
+		snprintf(l->err, l->errlen, "%s: base_url: cannot derive its origin", l->path);
+		return -1;
+	}
+	nxm_url_free(&u);
 	if ((c->mcp_url = malloc(strlen(c->base_url) + 5)) == NULL)
 		return -1;
 	snprintf(c->mcp_url, strlen(c->base_url) + 5, "%s/mcp", c->base_url);
@@ -318,6 +325,7 @@ nxm_config_free(struct nxm_config *cfg)
 	free(cfg->base_url);
 	free(cfg->base_path);
 	free(cfg->mcp_url);
+	free(cfg->base_origin);
 	free(cfg->database);
 	free(cfg->key_file);
 	free(cfg->upstream);

@@ -11,10 +11,11 @@
 #define NXM_CONFIG_ERRLEN      512
 
 struct nxm_config {
-	char *path;      /* the file it came from */
-	char *base_url;  /* normalised, no trailing slash */
-	char *base_path; /* path of base_url, "" at the root */
-	char *mcp_url;   /* base_url + "/mcp": the protected resource */
+	char *path;        /* the file it came from */
+	char *base_url;    /* normalised, no trailing slash */
+	char *base_path;   /* path of base_url, "" at the root */
+	char *mcp_url;     /* base_url + "/mcp": the protected resource */
+	char *base_origin; /* scheme://host[:port] of base_url, always an allowed Origin */
 	char *database;
 	char *key_file;
 	char *upstream;        /* Nexudus base URL, no trailing slash */
