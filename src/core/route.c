@@ -7,7 +7,6 @@
 #include "core/header.h"
 #include "core/log.h"
 #include "core/route.h"
-#include "core/url.h"
 
 #define CORS_ALLOW_HEADERS                                                                         \
 	"Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, "              \

@@ -50,8 +50,8 @@ struct tool {
 	const char *schema; /* JSON Schema of the arguments */
 	bool read_only, destructive, idempotent, open_world;
 	bool needs_write;
-	tool_fn *run;
-	const struct specialist *spec;
+	tool_fn *run;                  /* NULL for specialist tools, */
+	const struct specialist *spec; /* which are data for run_specialist */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -288,6 +288,23 @@ run_describe(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 	                 e->has_commands, "fields", fields);
 }
 
+static json_t *
+simple_call(struct nxm_mcp_ctx *ctx, const char *method, const char *path, json_t *payload,
+            char *err, size_t errlen)
+{
+	struct nxm_nexudus_reply r;
+	json_t *out;
+
+	if (nxm_nexudus_request(&ctx->app->cfg, ctx->session->upstream_token, method, path, payload,
+	                        &r) == -1) {
+		snprintf(err, errlen, "Internal error preparing the request.");
+		return NULL;
+	}
+	out = upstream_result(ctx, &r, err, errlen);
+	nxm_nexudus_reply_clear(&r);
+	return out;
+}
+
 /* Adds "<prefix><Singular>_<Field>=value" for every key of obj. */
 static int
 add_filters(struct nxm_buf *q, const struct nxm_entity *e, json_t *obj, const char *prefix,
@@ -345,7 +362,6 @@ static json_t *
 run_list(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 {
 	const struct nxm_entity *e = entity_arg(args, err, errlen);
-	struct nxm_nexudus_reply r;
 	struct nxm_buf q = {0};
 	json_t *page = json_object_get(args, "page"), *size = json_object_get(args, "size");
 	const char *order = json_string_value(json_object_get(args, "orderBy"));
@@ -373,32 +389,9 @@ run_list(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 	    add_filters(&q, e, json_object_get(args, "from"), "from_", true, err, errlen) == -1 ||
 	    add_filters(&q, e, json_object_get(args, "to"), "to_", true, err, errlen) == -1)
 		goto out;
-	if (nxm_nexudus_request(&ctx->app->cfg, ctx->session->upstream_token, "GET", q.data, NULL,
-	                        &r) == -1) {
-		snprintf(err, errlen, "Internal error preparing the request.");
-		goto out;
-	}
-	out = upstream_result(ctx, &r, err, errlen);
-	nxm_nexudus_reply_clear(&r);
+	out = simple_call(ctx, "GET", q.data, NULL, err, errlen);
 out:
 	nxm_buf_free(&q);
-	return out;
-}
-
-static json_t *
-simple_call(struct nxm_mcp_ctx *ctx, const char *method, const char *path, json_t *payload,
-            char *err, size_t errlen)
-{
-	struct nxm_nexudus_reply r;
-	json_t *out;
-
-	if (nxm_nexudus_request(&ctx->app->cfg, ctx->session->upstream_token, method, path, payload,
-	                        &r) == -1) {
-		snprintf(err, errlen, "Internal error preparing the request.");
-		return NULL;
-	}
-	out = upstream_result(ctx, &r, err, errlen);
-	nxm_nexudus_reply_clear(&r);
 	return out;
 }
 
@@ -552,8 +545,6 @@ run_pii_setting(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 	                 "assistant to see member personal data\" on the sign-in page.");
 }
 
-static const struct specialist *current_spec;
-
 static int
 add_mapped(json_t *obj, const char *field, json_t *v)
 {
@@ -561,9 +552,9 @@ add_mapped(json_t *obj, const char *field, json_t *v)
 }
 
 static json_t *
-run_specialist(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
+run_specialist(struct nxm_mcp_ctx *ctx, const struct specialist *sp, json_t *args, char *err,
+               size_t errlen)
 {
-	const struct specialist *sp = current_spec;
 	json_t *list_args = json_pack("{s:s, s:{}, s:{}, s:{}}", "entity", sp->entity, "filters",
 	                              "from", "to"),
 	       *out;
@@ -886,7 +877,7 @@ static const struct tool tools[] = {
          "\"page\":{\"type\":\"integer\",\"minimum\":1},\"size\":{\"type\":\"integer\",\"minimum\":"
          "1,\"maximum\":100}},"
          "\"additionalProperties\":false}",
-         true, false, true, true, false, run_specialist, &find_members},
+         true, false, true, true, false, NULL, &find_members},
         {true, "nexudus_bookings_between", "Bookings in a date range",
          "Bookings starting between two dates (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC), optionally "
          "for one resource (by Id or name) or one member.",
@@ -897,7 +888,7 @@ static const struct tool tools[] = {
          "\"size\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"required\":[\"from\","
          "\"to\"],"
          "\"additionalProperties\":false}",
-         true, false, true, true, false, run_specialist, &bookings_between},
+         true, false, true, true, false, NULL, &bookings_between},
         {true, "nexudus_unpaid_invoices", "Unpaid invoices",
          "Invoices not paid (and not void), optionally only overdue ones, for one member or "
          "location; earliest due first.",
@@ -906,7 +897,7 @@ static const struct tool tools[] = {
          "\"page\":{\"type\":\"integer\",\"minimum\":1},\"size\":{\"type\":\"integer\",\"minimum\":"
          "1,\"maximum\":100}},"
          "\"additionalProperties\":false}",
-         true, false, true, true, false, run_specialist, &unpaid_invoices},
+         true, false, true, true, false, NULL, &unpaid_invoices},
         {true, "nexudus_todays_checkins", "Today's check-ins",
          "Who has checked in today (UTC), optionally at one location; ToTime is empty for those "
          "still in.",
@@ -914,7 +905,7 @@ static const struct tool tools[] = {
          "\"member_id\":{\"type\":\"integer\"},\"page\":{\"type\":\"integer\",\"minimum\":1},"
          "\"size\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"additionalProperties\":"
          "false}",
-         true, false, true, true, false, run_specialist, &todays_checkins},
+         true, false, true, true, false, NULL, &todays_checkins},
 };
 
 /* outputSchema for the tools whose result has a fixed shape (MCP: their
@@ -1150,8 +1141,8 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 		json_decref(empty);
 		return text_result(NULL, err);
 	}
-	current_spec = t->spec;
-	out = t->run(ctx, args, err, sizeof(err));
+	out = t->spec != NULL ? run_specialist(ctx, t->spec, args, err, sizeof(err))
+	                      : t->run(ctx, args, err, sizeof(err));
 	json_decref(empty);
 	if (ctx->http_status != 0) {
 		json_decref(out);
