@@ -41,7 +41,7 @@ import {
   StreamableHTTPClientTransport as Transport2,
   UnauthorizedError as Unauthorized2,
 } from '@modelcontextprotocol/client';
-import { oneLine, tap } from '../lib/tap.mjs';
+import { tap } from '../lib/tap.mjs';
 
 const SCOPE = 'nexudus:read nexudus:write';
 const TIMEOUT_MS = 180000;
