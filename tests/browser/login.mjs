@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from 'playwright-core';
+import { tap } from '../lib/tap.mjs';
 
 const CHROMIUM = process.env.NXM_CHROMIUM || '/usr/bin/chromium';
 // A real screenshot of the card is tens of kilobytes; a blank or error page
@@ -48,25 +49,7 @@ const authorize = new URL(opt.authorize);
 const state = opt.state ?? authorize.searchParams.get('state');
 
 // ---------------------------------------------------------------- TAP
-const embedded = process.env.NXM_TAP_FIRST !== undefined;
-let n = embedded ? Number(process.env.NXM_TAP_FIRST) - 1 : 0;
-let failed = 0;
-function check(desc, ok, detail = '') {
-  n += 1;
-  if (ok) {
-    console.log(`ok ${n} - browser: ${desc}`);
-  } else {
-    failed += 1;
-    console.log(`not ok ${n} - browser: ${desc}${detail ? ` (${oneLine(detail)})` : ''}`);
-  }
-  return ok;
-}
-// One line, without the colour codes Playwright puts in its call logs.
-const oneLine = (s) =>
-  String(s)
-    .replace(/\x1b\[[0-9;]*m/g, '')
-    .replace(/\s+/g, ' ')
-    .slice(0, 400);
+const { check, finish } = tap('browser');
 
 // ---------------------------------------------------------------- certificate
 // Chromium has no "trust this CA file" switch short of an NSS database, so it
@@ -316,5 +299,4 @@ function onlyOwnOrigin(requests, consoleErrors) {
 }
 
 await main();
-if (!embedded) console.log(`1..${n}`);
-process.exit(failed === 0 ? 0 : 1);
+finish();

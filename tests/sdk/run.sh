@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The official MCP TypeScript SDK client (@modelcontextprotocol/sdk, pinned
-# in package.json) through nexmcp's whole OAuth flow and the MCP transport
-# (tests/sdk/flow.mjs), against a deployment laid out as oauth.sh lays it
-# out: lighttpd over TLS, the three programs, the Nexudus simulator as
-# upstream. flow.mjs runs the flow twice: as a client that registers itself
-# at /register (RFC 7591), and as a client whose client_id is the URL of a
-# Client ID Metadata Document, which this script writes into the web
-# server's static/ folder (the test switch that allows loopback document
-# URLs is on, with the deployment's certificate as CA).
+# The official MCP TypeScript SDK clients (@modelcontextprotocol/sdk 1.x and
+# @modelcontextprotocol/client 2.x, pinned in package.json) through nexmcp's
+# whole OAuth flow and the MCP transport (tests/sdk/flow.mjs), against a
+# deployment laid out as oauth.sh lays it out: lighttpd over TLS, the three
+# programs, the Nexudus simulator as upstream. flow.mjs runs the flow three
+# times: the 1.x client as a client that registers itself at /register
+# (RFC 7591) and as a client whose client_id is the URL of a Client ID
+# Metadata Document, which this script writes into the web server's static/
+# folder (the test switch that allows loopback document URLs is on, with the
+# deployment's certificate as CA), both using the tools over revision
+# 2025-11-25; and the 2.x client, registered, using the tools over revision
+# 2026-07-28.
 #
 # Usage: run.sh BUILDDIR SRCDIR
 # Prints TAP, then "sdk: N passed, M failed". The deployment and logs are
@@ -65,11 +68,16 @@ need_tools() {
 # npm ci when the packages are missing or older than the lock file.
 need_node_modules() {
 	if [ ! -f "$HERE/node_modules/@modelcontextprotocol/sdk/package.json" ] ||
+		[ ! -f "$HERE/node_modules/@modelcontextprotocol/client/package.json" ] ||
 		[ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
 		(cd "$HERE" && npm ci --no-audit --no-fund) >"$OUT/npm-ci.log" 2>&1 ||
 			{ tail -n 20 "$OUT/npm-ci.log" | sed 's/^/# /'; abort "npm ci in $HERE"; }
 	fi
-	echo "# @modelcontextprotocol/sdk $(jq -r .version "$HERE/node_modules/@modelcontextprotocol/sdk/package.json") on Node $("$NODE" --version)"
+	local p v=
+	for p in sdk client; do
+		v="$v @modelcontextprotocol/$p $(jq -r .version "$HERE/node_modules/@modelcontextprotocol/$p/package.json"),"
+	done
+	echo "#$v on Node $("$NODE" --version)"
 }
 
 deploy() {
@@ -98,16 +106,16 @@ run_flow() {
 	nxm_absorb_tap "$OUT/flow.tap" $? "$OUT/flow.stderr" flow.mjs
 }
 
-# What the server recorded: the document was fetched and cached, and both
-# clients hold a live session.
+# What the server recorded: the document was fetched and cached, and the
+# clients hold live sign-in sessions.
 server_side() {
 	local db=$STATE/db/nexmcp.db n
 	n=$(sqlite3 "$db" "SELECT count(*) FROM client_documents WHERE url = '$DOC'" 2>&1)
 	[ "$n" = 1 ]
 	expect "server: the metadata document was fetched and cached" $? "$n"
 	n=$(sqlite3 "$db" "SELECT count(*) FROM sessions WHERE revoked_at IS NULL" 2>&1)
-	[ "$n" -ge 2 ] 2>/dev/null
-	expect "server: a session per client (2 or more)" $? "$n"
+	[ "$n" -ge 3 ] 2>/dev/null
+	expect "server: a sign-in session per client (3 or more)" $? "$n"
 	! grep -rqF "$PW" "$STATE/log"
 	expect "server: the password is in no log" $? ""
 }
