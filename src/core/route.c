@@ -10,7 +10,7 @@
 
 #define CORS_ALLOW_HEADERS                                                                         \
 	"Authorization, Content-Type, Accept, Mcp-Session-Id, Mcp-Protocol-Version, "              \
-	"Mcp-Method, Mcp-Name, Last-Event-ID"
+	"Mcp-Method, Mcp-Name, Mcp-Param-Entity, Last-Event-ID"
 #define CORS_EXPOSE_HEADERS "Mcp-Session-Id, Mcp-Protocol-Version, WWW-Authenticate"
 #define CORS_MAX_AGE        "600"
 

@@ -2,10 +2,12 @@
 
 #include <string.h>
 
+#include "core/crypto.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "mcp/dispatch.h"
 #include "mcp/tools.h"
+#include "mcp/transport.h"
 
 json_t *
 nxm_jsonrpc_error(json_t *id, int code, const char *message)
@@ -15,9 +17,48 @@ nxm_jsonrpc_error(json_t *id, int code, const char *message)
 }
 
 static json_t *
-result(json_t *id, json_t *res)
+server_info(void)
 {
+	return json_pack("{s:s, s:s, s:s}", "name", "nexmcp", "title", "Nexudus (nexmcp)",
+	                 "version", PACKAGE_VERSION);
+}
+
+/* 2026-07-28 results say they are complete (no multi-round trip here) and
+ * name the server, since no initialize told the client who we are. */
+static json_t *
+result(const struct nxm_mcp_ctx *ctx, json_t *id, json_t *res)
+{
+	json_t *meta;
+
+	if (res == NULL)
+		return nxm_jsonrpc_error(id, NXM_JSONRPC_INTERNAL_ERROR, "out of memory");
+	if (ctx->modern) {
+		if ((meta = json_object_get(res, "_meta")) == NULL) {
+			meta = json_object();
+			json_object_set_new(res, "_meta", meta);
+		}
+		if (json_object_set_new(res, "resultType", json_string("complete")) == -1 ||
+		    !json_is_object(meta) ||
+		    json_object_set_new(meta, NXM_MCP_META_SERVER_INFO, server_info()) == -1) {
+			json_decref(res);
+			return nxm_jsonrpc_error(id, NXM_JSONRPC_INTERNAL_ERROR, "out of memory");
+		}
+	}
 	return json_pack("{s:s, s:O, s:o}", "jsonrpc", "2.0", "id", id, "result", res);
+}
+
+/* Caching hints (2026-07-28): the tool list and the server's description
+ * are the same for every user and change only with an upgrade. */
+static json_t *
+cacheable(const struct nxm_mcp_ctx *ctx, json_t *res)
+{
+	if (res != NULL && ctx->modern &&
+	    (json_object_set_new(res, "ttlMs", json_integer(NXM_MCP_LIST_TTL_MS)) == -1 ||
+	     json_object_set_new(res, "cacheScope", json_string("public")) == -1)) {
+		json_decref(res);
+		return NULL;
+	}
+	return res;
 }
 
 int
@@ -45,30 +86,119 @@ static const char *const log_levels[] = {"debug", "info",     "notice", "warning
                                          "error", "critical", "alert",  "emergency"};
 
 static json_t *
-set_level(json_t *id, json_t *params)
+set_level(const struct nxm_mcp_ctx *ctx, json_t *id, json_t *params)
 {
 	const char *level = json_string_value(json_object_get(params, "level"));
 
 	for (size_t i = 0; level != NULL && i < NXM_ARRAY_LEN(log_levels); i++)
 		if (strcmp(level, log_levels[i]) == 0)
-			return result(id, json_object());
+			return result(ctx, id, json_object());
 	return nxm_jsonrpc_error(
 	        id, NXM_JSONRPC_INVALID_PARAMS,
 	        "level must be one of debug, info, notice, warning, error, critical, "
 	        "alert, emergency");
 }
 
-/* All tools fit one page; a cursor we never issued is refused. */
-static json_t *
-tools_list(json_t *id, json_t *params)
+/* A cursor is the base64url of "tools:<offset>": opaque to clients, and one
+ * we never issued does not decode to an offset inside the list. */
+static int
+cursor_encode(size_t offset, char *out, size_t outsz)
 {
-	json_t *cursor = json_object_get(params, "cursor"), *tools;
+	char raw[32];
+	int n = snprintf(raw, sizeof(raw), "tools:%zu", offset);
 
-	if (cursor != NULL && !json_is_null(cursor))
-		return nxm_jsonrpc_error(id, NXM_JSONRPC_INVALID_PARAMS, "unknown cursor");
-	if ((tools = nxm_tools_list()) == NULL)
-		return nxm_jsonrpc_error(id, NXM_JSONRPC_INTERNAL_ERROR, "cannot list the tools");
-	return result(id, json_pack("{s:o}", "tools", tools));
+	return n < 0 || (size_t)n >= sizeof(raw) ? -1
+	                                         : nxm_b64url_encode(raw, (size_t)n, out, outsz);
+}
+
+static int
+cursor_decode(const char *cursor, size_t total, size_t *offset)
+{
+	char raw[32];
+	const char *errstr = NULL;
+	size_t len;
+	long long v;
+
+	if (strlen(cursor) > 40 ||
+	    nxm_b64url_decode(cursor, strlen(cursor), raw, sizeof(raw) - 1, &len) == -1)
+		return -1;
+	raw[len] = '\0';
+	if (strncmp(raw, "tools:", 6) != 0)
+		return -1;
+	v = nxm_strtonum(raw + 6, 1, (long long)total - 1, &errstr);
+	if (errstr != NULL)
+		return -1;
+	*offset = (size_t)v;
+	return 0;
+}
+
+json_t *
+nxm_mcp_tools_page(json_t *params, size_t page_size, const char **error)
+{
+	json_t *cursor = json_object_get(params, "cursor"), *all, *page = NULL, *res;
+	size_t offset = 0, total;
+	char next[64];
+
+	*error = "cannot list the tools";
+	if ((all = nxm_tools_list()) == NULL)
+		return NULL;
+	total = json_array_size(all);
+	if (cursor != NULL && !json_is_null(cursor) &&
+	    (!json_is_string(cursor) ||
+	     cursor_decode(json_string_value(cursor), total, &offset) == -1)) {
+		*error = "invalid cursor: pass back a nextCursor from tools/list, or none";
+		goto fail;
+	}
+	if ((page = json_array()) == NULL)
+		goto fail;
+	for (size_t i = offset; i < total && i < offset + page_size; i++)
+		if (json_array_append(page, json_array_get(all, i)) == -1)
+			goto fail;
+	if ((res = json_pack("{s:o}", "tools", page)) == NULL) {
+		page = NULL;
+		goto fail;
+	}
+	page = NULL;
+	if (offset + page_size < total &&
+	    (cursor_encode(offset + page_size, next, sizeof(next)) == -1 ||
+	     json_object_set_new(res, "nextCursor", json_string(next)) == -1)) {
+		json_decref(res);
+		goto fail;
+	}
+	json_decref(all);
+	return res;
+fail:
+	json_decref(page);
+	json_decref(all);
+	return NULL;
+}
+
+static json_t *
+tools_list(const struct nxm_mcp_ctx *ctx, json_t *id, json_t *params)
+{
+	const char *error;
+	json_t *res = nxm_mcp_tools_page(params, NXM_MCP_TOOLS_PAGE, &error);
+
+	if (res == NULL)
+		return nxm_jsonrpc_error(id,
+		                         json_object_get(params, "cursor") != NULL
+		                                 ? NXM_JSONRPC_INVALID_PARAMS
+		                                 : NXM_JSONRPC_INTERNAL_ERROR,
+		                         error);
+	return result(ctx, id, cacheable(ctx, res));
+}
+
+static json_t *
+discover(const struct nxm_mcp_ctx *ctx, json_t *id)
+{
+	json_t *versions = json_array();
+
+	for (size_t i = 0; versions != NULL && i < nxm_mcp_versions_count(); i++)
+		json_array_append_new(versions, json_string(nxm_mcp_version_at(i)));
+	return result(ctx, id,
+	              cacheable(ctx, json_pack("{s:o, s:{s:{s:b}}, s:s}", "supportedVersions",
+	                                       versions, "capabilities", "tools", "listChanged", 0,
+	                                       "instructions", NXM_MCP_INSTRUCTIONS)));
 }
 
 static json_t *
@@ -89,7 +219,21 @@ tools_call(struct nxm_mcp_ctx *ctx, json_t *id, json_t *params)
 	}
 	if (res == NULL)
 		return nxm_jsonrpc_error(id, NXM_JSONRPC_INTERNAL_ERROR, "the tool failed");
-	return result(id, res);
+	return result(ctx, id, res);
+}
+
+/* Methods of the legacy revisions that 2026-07-28 removed. */
+static json_t *
+legacy_only(struct nxm_mcp_ctx *ctx, json_t *id, const char *method, json_t *params)
+{
+	if (strcmp(method, "ping") == 0)
+		return result(ctx, id, json_object());
+	if (strcmp(method, "logging/setLevel") == 0)
+		return set_level(ctx, id, params);
+	if (strcmp(method, "initialize") == 0)
+		return nxm_jsonrpc_error(id, NXM_JSONRPC_INVALID_REQUEST,
+		                         "this MCP session is already initialized");
+	return nxm_jsonrpc_error(id, NXM_JSONRPC_METHOD_NOT_FOUND, "method not found");
 }
 
 json_t *
@@ -106,17 +250,15 @@ nxm_mcp_dispatch(struct nxm_mcp_ctx *ctx, json_t *msg)
 	if (kind == 0)
 		return NULL;
 	method = json_string_value(json_object_get(msg, "method"));
-	if (strcmp(method, "ping") == 0)
-		return result(id, json_object());
 	if (strcmp(method, "tools/list") == 0)
-		return tools_list(id, params);
+		return tools_list(ctx, id, params);
 	if (strcmp(method, "tools/call") == 0)
 		return tools_call(ctx, id, params);
-	if (strcmp(method, "logging/setLevel") == 0)
-		return set_level(id, params);
-	if (strcmp(method, "initialize") == 0)
-		return nxm_jsonrpc_error(id, NXM_JSONRPC_INVALID_REQUEST,
-		                         "this MCP session is already initialized");
-	nxm_log_debug("unknown method %s", method);
-	return nxm_jsonrpc_error(id, NXM_JSONRPC_METHOD_NOT_FOUND, "method not found");
+	if (ctx->modern) {
+		if (strcmp(method, "server/discover") == 0)
+			return discover(ctx, id);
+		nxm_log_debug("unknown method %.64s", method);
+		return nxm_jsonrpc_error(id, NXM_JSONRPC_METHOD_NOT_FOUND, "method not found");
+	}
+	return legacy_only(ctx, id, method, params);
 }

@@ -774,7 +774,7 @@ static const struct specialist todays_checkins = {
 
 #define ENTITY_PROP                                                                                \
 	"\"entity\":{\"type\":\"string\",\"description\":\"Entity name, e.g. coworkers, "          \
-	"bookings, coworkerinvoices (see nexudus_list_entities)\"}"
+	"bookings, coworkerinvoices (see nexudus_list_entities)\",\"x-mcp-header\":\"Entity\"}"
 #define ID_PROP "\"id\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"The record's Id\"}"
 #define FIELDS_PROP                                                                                \
 	"\"fields\":{\"type\":\"object\",\"description\":\"{Field: value} using the field names "  \
@@ -1008,6 +1008,24 @@ nxm_tools_list(void)
 		}
 	}
 	return list;
+}
+
+json_t *
+nxm_tool_mirrored_args(const char *name)
+{
+	const struct tool *t = find_tool(name);
+	json_t *schema, *out = json_object(), *p, *h;
+	const char *key;
+
+	if (t == NULL || out == NULL || (schema = json_loads(t->schema, 0, NULL)) == NULL)
+		return out;
+	json_object_foreach(json_object_get(schema, "properties"), key, p)
+	{
+		if (json_is_string(h = json_object_get(p, "x-mcp-header")))
+			json_object_set(out, key, h);
+	}
+	json_decref(schema);
+	return out;
 }
 
 static json_t *

@@ -15,6 +15,9 @@
 /* tools/list's "tools" array, in a fixed order. */
 json_t *nxm_tools_list(void);
 bool nxm_tool_exists(const char *name);
+/* {argument: header name} of the tool's arguments marked x-mcp-header,
+ * which 2026-07-28 clients mirror into Mcp-Param-<name> headers. */
+json_t *nxm_tool_mirrored_args(const char *name);
 /* A CallToolResult; sets ctx->http_status instead when the answer must be
  * an HTTP 401 or 403. */
 json_t *nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args);

@@ -9,14 +9,39 @@
 #include "core/log.h"
 #include "mcp/auth.h"
 #include "mcp/dispatch.h"
+#include "mcp/stateless.h"
 #include "mcp/transport.h"
 
-static const char *const versions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
+/* Newest first; the first NXM_MCP_MODERN_COUNT are stateless revisions,
+ * the rest are negotiated by initialize. */
+static const char *const versions[] = {"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"};
+#define NXM_MCP_MODERN_COUNT 1
+
+size_t
+nxm_mcp_versions_count(void)
+{
+	return NXM_ARRAY_LEN(versions);
+}
+
+const char *
+nxm_mcp_version_at(size_t i)
+{
+	return i < NXM_ARRAY_LEN(versions) ? versions[i] : NULL;
+}
+
+bool
+nxm_mcp_version_modern(const char *v)
+{
+	for (size_t i = 0; v != NULL && i < NXM_MCP_MODERN_COUNT; i++)
+		if (strcmp(v, versions[i]) == 0)
+			return true;
+	return false;
+}
 
 bool
 nxm_mcp_version_supported(const char *v)
 {
-	for (size_t i = 0; v != NULL && i < NXM_ARRAY_LEN(versions); i++)
+	for (size_t i = NXM_MCP_MODERN_COUNT; v != NULL && i < NXM_ARRAY_LEN(versions); i++)
 		if (strcmp(v, versions[i]) == 0)
 			return true;
 	return false;
@@ -143,8 +168,7 @@ initialize(struct nxm_app *app, const struct nxm_session *s, json_t *msg, struct
 	                  "jsonrpc", "2.0", "id", id, "result", "protocolVersion", version,
 	                  "capabilities", "tools", "listChanged", 0, "logging", "serverInfo",
 	                  "name", "nexmcp", "title", "Nexudus (nexmcp)", "version", PACKAGE_VERSION,
-	                  "instructions",
-	                  "Tools for the signed-in administrator's Nexudus account."));
+	                  "instructions", NXM_MCP_INSTRUCTIONS));
 	nxm_response_set_header(resp, "Mcp-Session-Id", sid);
 }
 
@@ -163,22 +187,159 @@ http_failure(struct nxm_app *app, const struct nxm_mcp_ctx *ctx, struct nxm_resp
 		                  "revoked); sign in again");
 }
 
+/* The era a POST belongs to. 2026-07-28 requests say their version in
+ * params._meta; a version header that is none of the initialize-era ones,
+ * on a request outside any MCP session, is also answered the 2026-07-28 way
+ * (an unknown version then gets the error listing the ones we speak). */
+static bool
+is_modern(const struct nxm_request *req, json_t *body)
+{
+	const char *hv = nxm_request_header(req, "mcp-protocol-version");
+
+	if (hv != NULL && nxm_mcp_version_supported(hv))
+		return false;
+	if (nxm_mcp_version_modern(hv) || nxm_mcp_meta_version(body) != NULL)
+		return true;
+	return hv != NULL && nxm_request_header(req, "mcp-session-id") == NULL;
+}
+
 static void
-post(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request *req,
-     struct nxm_response *resp)
+answer(struct nxm_app *app, struct nxm_mcp_ctx *ctx, json_t *body, json_t *out,
+       struct nxm_response *resp)
+{
+	int code = json_integer_value(json_object_get(json_object_get(out, "error"), "code"));
+
+	if (ctx->http_status != 0) {
+		http_failure(app, ctx, resp);
+		json_decref(out);
+	} else if (out == NULL) {
+		resp->status = 202; /* notifications and responses */
+	} else if (nxm_jsonrpc_kind(body) == -1) {
+		nxm_response_json(resp, 400, out);
+	} else if (ctx->modern && code == NXM_JSONRPC_METHOD_NOT_FOUND) {
+		/* 2026-07-28: lets a client tell a missing method from a
+		 * missing endpoint. */
+		nxm_response_json(resp, 404, out);
+	} else {
+		nxm_response_json(resp, 200, out);
+	}
+}
+
+/* 2026-07-28: no session, every request self-describing. */
+static void
+post_modern(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request *req,
+            json_t *body, struct nxm_response *resp)
+{
+	struct nxm_mcp_ctx ctx = {.app = app, .session = s, .modern = true};
+	json_t *err;
+	int status = 400;
+
+	if (json_is_array(body)) {
+		rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+		          "batches are not part of this protocol revision");
+		return;
+	}
+	if (nxm_jsonrpc_kind(body) == 1 &&
+	    (err = nxm_mcp_stateless_check(req, body, &status)) != NULL) {
+		nxm_response_json(resp, status, err);
+		return;
+	}
+	ctx.protocol_version = nxm_mcp_meta_version(body);
+	answer(app, &ctx, body, nxm_mcp_dispatch(&ctx, body), resp);
+}
+
+static void
+post_batch(struct nxm_app *app, struct nxm_mcp_ctx *ctx, const char *version, json_t *body,
+           struct nxm_response *resp)
+{
+	json_t *out, *msg;
+	size_t i;
+
+	/* Batches exist in the 2025-03-26 revision only. */
+	if (strcmp(version, "2025-03-26") != 0 || json_array_size(body) == 0) {
+		rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+		          json_array_size(body) == 0
+		                  ? "empty batch"
+		                  : "batches are not part of this protocol revision");
+		return;
+	}
+	out = json_array();
+	json_array_foreach(body, i, msg)
+	{
+		json_t *r = nxm_mcp_dispatch(ctx, msg);
+		if (ctx->http_status != 0) {
+			json_decref(r);
+			json_decref(out);
+			http_failure(app, ctx, resp);
+			return;
+		}
+		if (r != NULL)
+			json_array_append_new(out, r);
+	}
+	if (json_array_size(out) == 0) {
+		json_decref(out);
+		resp->status = 202;
+		return;
+	}
+	nxm_response_json(resp, 200, out);
+}
+
+/* 2025-03-26 to 2025-11-25: initialize, then Mcp-Session-Id on each POST. */
+static void
+post_legacy(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request *req,
+            json_t *body, struct nxm_response *resp)
 {
 	const char *sid = nxm_request_header(req, "mcp-session-id");
 	const char *hv = nxm_request_header(req, "mcp-protocol-version");
 	struct nxm_mcp_ctx ctx = {.app = app, .session = s};
 	char version[32];
-	json_t *body = NULL, *out = NULL, *msg;
-	json_error_t jerr;
-	size_t i;
 	int found;
 
-	if (!nxm_header_accepts(nxm_request_header(req, "accept"), "application/json") ||
-	    !nxm_header_accepts(nxm_request_header(req, "accept"), "text/event-stream") ||
-	    nxm_request_header(req, "accept") == NULL) {
+	if (json_is_object(body) && json_is_string(json_object_get(body, "method")) &&
+	    strcmp(json_string_value(json_object_get(body, "method")), "initialize") == 0) {
+		if (nxm_jsonrpc_kind(body) != 1)
+			rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+			          "initialize must be a request");
+		else
+			initialize(app, s, body, resp);
+		return;
+	}
+	if (sid == NULL) {
+		rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+		          "Mcp-Session-Id header required (send initialize first)");
+		return;
+	}
+	if ((found = find_mcp_session(app, s, sid, version, sizeof(version))) != 0) {
+		if (found == -1)
+			rpc_error(resp, 500, NXM_JSONRPC_INTERNAL_ERROR,
+			          "cannot read the MCP session");
+		else
+			rpc_error(resp, 404, NXM_JSONRPC_INVALID_REQUEST,
+			          "unknown or ended MCP session: initialize again");
+		return;
+	}
+	if (hv != NULL && !nxm_mcp_version_supported(hv)) {
+		rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
+		          "unsupported MCP-Protocol-Version");
+		return;
+	}
+	ctx.protocol_version = hv != NULL ? hv : NXM_MCP_DEFAULT_VERSION;
+	if (json_is_array(body))
+		post_batch(app, &ctx, version, body, resp);
+	else
+		answer(app, &ctx, body, nxm_mcp_dispatch(&ctx, body), resp);
+}
+
+static void
+post(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request *req,
+     struct nxm_response *resp)
+{
+	const char *accept = nxm_request_header(req, "accept");
+	json_t *body;
+	json_error_t jerr;
+
+	if (accept == NULL || !nxm_header_accepts(accept, "application/json") ||
+	    !nxm_header_accepts(accept, "text/event-stream")) {
 		rpc_error(resp, 406, NXM_JSONRPC_INVALID_REQUEST,
 		          "Accept must list application/json and text/event-stream");
 		return;
@@ -194,77 +355,10 @@ post(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request 
 		rpc_error(resp, 400, NXM_JSONRPC_PARSE_ERROR, "the body is not valid JSON");
 		return;
 	}
-	if (json_is_object(body) && json_is_string(json_object_get(body, "method")) &&
-	    strcmp(json_string_value(json_object_get(body, "method")), "initialize") == 0) {
-		if (nxm_jsonrpc_kind(body) != 1)
-			rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
-			          "initialize must be a request");
-		else
-			initialize(app, s, body, resp);
-		goto out;
-	}
-	if (sid == NULL) {
-		rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
-		          "Mcp-Session-Id header required (send initialize first)");
-		goto out;
-	}
-	if ((found = find_mcp_session(app, s, sid, version, sizeof(version))) != 0) {
-		if (found == -1)
-			rpc_error(resp, 500, NXM_JSONRPC_INTERNAL_ERROR,
-			          "cannot read the MCP session");
-		else
-			rpc_error(resp, 404, NXM_JSONRPC_INVALID_REQUEST,
-			          "unknown or ended MCP session: initialize again");
-		goto out;
-	}
-	if (hv != NULL && !nxm_mcp_version_supported(hv)) {
-		rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
-		          "unsupported MCP-Protocol-Version");
-		goto out;
-	}
-	ctx.protocol_version = hv != NULL ? hv : NXM_MCP_DEFAULT_VERSION;
-	if (json_is_array(body)) {
-		/* Batches exist in the 2025-03-26 revision only. */
-		if (strcmp(version, "2025-03-26") != 0 || json_array_size(body) == 0) {
-			rpc_error(resp, 400, NXM_JSONRPC_INVALID_REQUEST,
-			          json_array_size(body) == 0
-			                  ? "empty batch"
-			                  : "batches are not part of this protocol revision");
-			goto out;
-		}
-		out = json_array();
-		json_array_foreach(body, i, msg)
-		{
-			json_t *r = nxm_mcp_dispatch(&ctx, msg);
-			if (ctx.http_status != 0) {
-				json_decref(r);
-				http_failure(app, &ctx, resp);
-				goto out;
-			}
-			if (r != NULL)
-				json_array_append_new(out, r);
-		}
-		if (json_array_size(out) == 0) {
-			resp->status = 202;
-			goto out;
-		}
-		nxm_response_json(resp, 200, out);
-		out = NULL;
-		goto out;
-	}
-	out = nxm_mcp_dispatch(&ctx, body);
-	if (ctx.http_status != 0) {
-		http_failure(app, &ctx, resp);
-		goto out;
-	}
-	if (out == NULL) {
-		resp->status = 202; /* notifications and responses */
-		goto out;
-	}
-	nxm_response_json(resp, nxm_jsonrpc_kind(body) == -1 ? 400 : 200, out);
-	out = NULL;
-out:
-	json_decref(out);
+	if (is_modern(req, body))
+		post_modern(app, s, req, body, resp);
+	else
+		post_legacy(app, s, req, body, resp);
 	json_decref(body);
 }
 

@@ -331,6 +331,39 @@ exchange
 req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $OLD" --data '{"jsonrpc":"2.0","id":12,"method":"ping"}'
 check_status "an MCP session belongs to its sign-in" 404
 
+# ---------------------------------------------------------------- 2026-07-28 (stateless)
+META='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{},"io.modelcontextprotocol/clientInfo":{"name":"curl","version":"1"}}'
+MV=(-H 'MCP-Protocol-Version: 2026-07-28')
+rpc "${MV[@]}" -H 'Mcp-Method: server/discover' --data "{\"jsonrpc\":\"2.0\",\"id\":\"d\",\"method\":\"server/discover\",\"params\":{$META}}"
+check_status "2026-07-28: server/discover without initialize" 200
+check_jq "2026-07-28: discover lists the revisions, tools, serverInfo in _meta, caching hints" '.id == "d" and .result.resultType == "complete" and (.result.supportedVersions | index("2026-07-28") != null and index("2025-11-25") != null) and (.result.capabilities | has("tools")) and .result._meta["io.modelcontextprotocol/serverInfo"].name == "nexmcp" and .result.ttlMs >= 0 and .result.cacheScope == "public"'
+[ -z "$(hdr Mcp-Session-Id)" ]
+expect "2026-07-28: no Mcp-Session-Id minted" $? "$(hdr Mcp-Session-Id)"
+rpc "${MV[@]}" -H 'Mcp-Method: tools/list' -H 'Mcp-Session-Id: stale' --data "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{$META}}"
+check_jq "2026-07-28: tools/list (a stray Mcp-Session-Id ignored) with ttlMs/cacheScope" '.result.resultType == "complete" and (.result.tools | length) >= 10 and (.result.ttlMs | type) == "number" and .result.cacheScope == "public" and ([.result.tools[] | select(.inputSchema.properties.entity != null) | .inputSchema.properties.entity["x-mcp-header"] == "Entity"] | all)'
+rpc "${MV[@]}" -H 'Mcp-Method: tools/call' -H 'Mcp-Name: nexudus_describe_entity' -H 'Mcp-Param-Entity: =?base64?Y293b3JrZXJz?=' --data "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_describe_entity\",\"arguments\":{\"entity\":\"coworkers\"},$META}}"
+check_jq "2026-07-28: tools/call through the web server, entity mirrored in base64" '.result.resultType == "complete" and .result.isError == false and .result.structuredContent.name == "coworkers"'
+rpc "${MV[@]}" -H 'Mcp-Method: tools/call' -H 'Mcp-Name: nexudus_describe_entity' -H 'Mcp-Param-Entity: bookings' --data "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_describe_entity\",\"arguments\":{\"entity\":\"coworkers\"},$META}}"
+check_status "2026-07-28: Mcp-Param-Entity disagreeing with the body" 400
+check_jq "2026-07-28: HeaderMismatch error with the request id" '.id == 4 and .error.code == -32020'
+rpc "${MV[@]}" -H 'Mcp-Method: tools/call' -H 'Mcp-Name: nexudus_whoami' --data "{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_describe_entity\",\"arguments\":{\"entity\":\"coworkers\"},$META}}"
+check_jq "2026-07-28: Mcp-Name disagreeing with the body" '.error.code == -32020'
+rpc "${MV[@]}" --data "{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/list\",\"params\":{$META}}"
+check_status "2026-07-28: Mcp-Method missing" 400
+rpc "${MV[@]}" -H 'Mcp-Method: tools/list' --data '{"jsonrpc":"2.0","id":7,"method":"tools/list","params":{}}'
+check_status "2026-07-28: _meta missing" 400
+check_jq "2026-07-28: _meta missing is invalid params" '.id == 7 and .error.code == -32602'
+rpc -H 'MCP-Protocol-Version: 2099-01-01' -H 'Mcp-Method: tools/list' --data '{"jsonrpc":"2.0","id":8,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2099-01-01","io.modelcontextprotocol/clientCapabilities":{}}}}'
+check_status "2026-07-28: unsupported version" 400
+check_jq "2026-07-28: UnsupportedProtocolVersion lists ours and echoes the request" '.error.code == -32022 and .error.data.requested == "2099-01-01" and (.error.data.supported | index("2026-07-28") != null)'
+rpc "${MV[@]}" -H 'Mcp-Method: ping' --data "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"ping\",\"params\":{$META}}"
+check_status "2026-07-28: ping was removed" 404
+check_jq "2026-07-28: removed method is -32601" '.error.code == -32601 and .id == 9'
+rpc "${MV[@]}" -H 'Mcp-Method: initialize' --data "{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"initialize\",\"params\":{$META}}"
+check_status "2026-07-28: initialize with modern _meta is not a method" 404
+req POST /mcp -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' "${MV[@]}" -H 'Mcp-Method: tools/list' --data "{\"jsonrpc\":\"2.0\",\"id\":11,\"method\":\"tools/list\",\"params\":{$META}}"
+check_status "2026-07-28: no token" 401
+
 # ---------------------------------------------------------------- the tools
 rpc --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"tools","version":"1"}}}'
 TS=$(hdr Mcp-Session-Id)

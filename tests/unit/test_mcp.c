@@ -109,6 +109,117 @@ test_versions(void **state)
 	assert_false(nxm_mcp_version_supported("2024-11-05"));
 	assert_false(nxm_mcp_version_supported(""));
 	assert_false(nxm_mcp_version_supported(NULL));
+	/* 2026-07-28 is served without initialize. */
+	assert_false(nxm_mcp_version_supported("2026-07-28"));
+	assert_true(nxm_mcp_version_modern("2026-07-28"));
+	assert_false(nxm_mcp_version_modern("2025-11-25"));
+	assert_false(nxm_mcp_version_modern(NULL));
+}
+
+/* 2026-07-28: discover, resultType and serverInfo on every result, caching
+ * hints on lists, the removed methods gone. */
+static void
+test_modern_dispatch(void **state)
+{
+	json_t *r, *res, *v;
+	size_t i;
+	bool has_modern = false, has_legacy = false;
+
+	ctx.modern = true;
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"server/discover\",\"params\":{}}");
+	res = json_object_get(r, "result");
+	assert_string_equal(json_string_value(json_object_get(res, "resultType")), "complete");
+	json_array_foreach(json_object_get(res, "supportedVersions"), i, v)
+	{
+		has_modern |= strcmp(json_string_value(v), "2026-07-28") == 0;
+		has_legacy |= strcmp(json_string_value(v), "2025-11-25") == 0;
+	}
+	assert_true(has_modern && has_legacy);
+	assert_true(json_is_object(json_object_get(json_object_get(res, "capabilities"), "tools")));
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_object_get(json_object_get(res, "_meta"),
+	                                            "io.modelcontextprotocol/serverInfo"),
+	                            "name")),
+	                    "nexmcp");
+	assert_true(json_integer_value(json_object_get(res, "ttlMs")) > 0);
+	assert_string_equal(json_string_value(json_object_get(res, "cacheScope")), "public");
+	json_decref(r);
+
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{}}");
+	res = json_object_get(r, "result");
+	assert_string_equal(json_string_value(json_object_get(res, "resultType")), "complete");
+	assert_true(json_is_integer(json_object_get(res, "ttlMs")));
+	assert_string_equal(json_string_value(json_object_get(res, "cacheScope")), "public");
+	assert_null(json_object_get(res, "nextCursor"));
+	json_decref(r);
+
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{"
+	         "\"name\":\"nexudus_get_skill_guide\"}}");
+	res = json_object_get(r, "result");
+	assert_string_equal(json_string_value(json_object_get(res, "resultType")), "complete");
+	assert_non_null(json_object_get(json_object_get(res, "_meta"),
+	                                "io.modelcontextprotocol/serverInfo"));
+	assert_true(json_is_false(json_object_get(res, "isError")));
+	json_decref(r);
+
+	for (i = 0; i < 3; i++) {
+		static const char *const removed[] = {"ping", "logging/setLevel", "initialize"};
+		char text[160];
+		snprintf(text, sizeof(text),
+		         "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"%s\",\"params\":{}}",
+		         removed[i]);
+		r = call(text);
+		assert_int_equal(error_code(r), NXM_JSONRPC_METHOD_NOT_FOUND);
+		json_decref(r);
+	}
+	ctx.modern = false;
+	/* The legacy revisions have no server/discover and no resultType. */
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"server/discover\"}");
+	assert_int_equal(error_code(r), NXM_JSONRPC_METHOD_NOT_FOUND);
+	json_decref(r);
+	r = call("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/list\"}");
+	assert_null(json_object_get(json_object_get(r, "result"), "resultType"));
+	json_decref(r);
+}
+
+/* Paging with a small page: the cursors walk every tool once, in order. */
+static void
+test_tools_paging(void **state)
+{
+	json_t *all = nxm_tools_list(), *params = json_object(), *page;
+	const char *error;
+	size_t seen = 0;
+
+	assert_non_null(all);
+	for (;;) {
+		json_t *tools, *next, *t;
+		size_t i;
+		page = nxm_mcp_tools_page(params, 5, &error);
+		assert_non_null(page);
+		tools = json_object_get(page, "tools");
+		assert_true(json_array_size(tools) <= 5);
+		json_array_foreach(tools, i, t)
+		        assert_true(json_equal(t, json_array_get(all, seen++)));
+		next = json_object_get(page, "nextCursor");
+		if (next == NULL) {
+			json_decref(page);
+			break;
+		}
+		json_object_set(params, "cursor", next);
+		json_decref(page);
+	}
+	assert_int_equal(seen, json_array_size(all));
+	static const char *const bad[] = {"x",           "",       "dG9vbHM6MA", "dG9vbHM6OTk5",
+	                                  "dG9vbHM6LTE", "Zm9vOjE"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_object_set_new(params, "cursor", json_string(bad[i]));
+		assert_null(nxm_mcp_tools_page(params, 5, &error));
+		assert_non_null(strstr(error, "cursor"));
+	}
+	json_object_set_new(params, "cursor", json_integer(5));
+	assert_null(nxm_mcp_tools_page(params, 5, &error));
+	json_decref(params);
+	json_decref(all);
 }
 
 static void
@@ -314,6 +425,8 @@ main(void)
 	        cmocka_unit_test(test_jsonrpc_kind),
 	        cmocka_unit_test(test_dispatch_basics),
 	        cmocka_unit_test(test_versions),
+	        cmocka_unit_test(test_modern_dispatch),
+	        cmocka_unit_test(test_tools_paging),
 	        cmocka_unit_test(test_tools_list),
 	        cmocka_unit_test(test_local_tools),
 	        cmocka_unit_test(test_argument_checks),
