@@ -31,6 +31,12 @@
 # the scenario, this script also checks that the 4xx was the server's
 # forbidden_origin answer and not an error of the proxy or the web server.
 #
+# What the proxy cannot pass on: whitespace around a header value (the
+# http-header-validation case "  tool  " in Mcp-Name). It is optional
+# whitespace in HTTP and Node's parser drops it on the way in, so that case
+# reaches nexmcp without it: it checks that the value is accepted, not
+# nexmcp's own trimming (src/mcp/stateless.c), which it does not exercise.
+#
 # Scenarios run, each at every listed revision it applies to:
 #   legacy (initialize + Mcp-Session-Id): server-initialize, ping,
 #     logging-set-level (2025-06-18, 2025-11-25); server-session-lifecycle
@@ -128,8 +134,34 @@ RUNS=(
 )
 
 # Checks that cannot pass against a server without the suite's fixtures,
-# keyed "scenario:check-id", with the reason.
-declare -A ALLOW=()
+# keyed "scenario:check-id", as "STATUS|ERE|reason": the check is let off
+# only with that status and when its errorMessage or details match the
+# extended regular expression, i.e. only when it ends for that reason.
+declare -A ALLOW=(
+	# The suite's reference server has a tool that needs a client
+	# capability the request did not declare (sampling); nexmcp's tools
+	# need none, so there is nothing to refuse with -32021.
+	[server-stateless:sep-2575-server-rejects-undeclared-capability]="FAILURE|does not list the diagnostic tool 'test_missing_capability'|needs the fixture tool test_missing_capability: no nexmcp tool requires a client capability"
+	[server-stateless:sep-2575-missing-capability-http-400]="FAILURE|does not list the diagnostic tool 'test_missing_capability'|needs the fixture tool test_missing_capability: no nexmcp tool requires a client capability"
+	# A tool that elicits while its response streams; nexmcp answers every
+	# POST with one JSON response and never sends the client a request.
+	[server-stateless:sep-2575-http-server-no-independent-requests-on-stream]="FAILURE|does not list the diagnostic tool 'test_streaming_elicitation'|needs the fixture tool test_streaming_elicitation: nexmcp never sends requests to the client"
+	# A tool that logs; nexmcp's tools send no log notifications.
+	[server-stateless:sep-2575-server-no-log-without-loglevel]="FAILURE|does not list the diagnostic tool 'test_logging_tool'|needs the fixture tool test_logging_tool: nexmcp's tools send no log notifications"
+	# subscriptions/listen: nexmcp's tool list is fixed and it has no
+	# prompts or resources, so it declares nothing that can change.
+	[server-stateless:sep-2575-server-sends-subscription-ack]="SKIPPED|advertises no subscription-delivered capability|no subscriptions/listen: nexmcp declares no listChanged or subscribe capability"
+	[server-stateless:sep-2575-server-tags-subscription-id]="SKIPPED|advertises no subscription-delivered capability|no subscriptions/listen: nexmcp declares no listChanged or subscribe capability"
+	[server-stateless:sep-2575-server-honors-notification-filter]="SKIPPED|advertises no subscription-delivered capability|no subscriptions/listen: nexmcp declares no listChanged or subscribe capability"
+	[server-stateless:sep-2575-server-sends-prompts-list-changed-on-subscription]="SKIPPED|did not declare prompts.listChanged|nexmcp offers no prompts"
+	[server-stateless:sep-2575-server-sends-tools-list-changed-on-subscription]="SKIPPED|did not declare tools.listChanged|nexmcp's tool list never changes while it runs"
+	# Caching hints on the lists nexmcp does not offer: it declares no
+	# prompts or resources capability and answers -32601 for their methods.
+	[caching:sep-2549-prompts-list-caching-hints]="FAILURE|prompts/list returned JSON-RPC error -32601|nexmcp offers no prompts (prompts/list is -32601, method not found)"
+	[caching:sep-2549-resources-list-caching-hints]="FAILURE|resources/list returned JSON-RPC error -32601|nexmcp offers no resources (resources/list is -32601, method not found)"
+	[caching:sep-2549-resources-templates-list-caching-hints]="FAILURE|resources/templates/list returned JSON-RPC error -32601|nexmcp offers no resource templates (-32601, method not found)"
+	[caching:sep-2549-resources-read-caching-hints]="SKIPPED|resources/list failed or returned no resources|nexmcp offers no resources to read"
+)
 
 stop_all() {
 	[ -z "$PROXY_PID" ] || { kill "$PROXY_PID" 2>/dev/null; wait "$PROXY_PID" 2>/dev/null; }
@@ -237,7 +269,7 @@ proxy_checks() {
 
 # run_scenario SCENARIO REVISION: the suite once, then a TAP line per check.
 run_scenario() {
-	local s=$1 v=$2 dir=$OUT/results/$1@$2 rc f n id status msg key
+	local s=$1 v=$2 dir=$OUT/results/$1@$2 rc f n i id status msg allow reason
 	mkdir -p "$dir"
 	(cd "$OUT" && timeout 180 "$NODE" "$SUITE" server --url "$PROXY_URL" --scenario "$s" \
 		--spec-version "$v" -o "$dir" --verbose) >"$dir/suite.log" 2>&1
@@ -251,12 +283,16 @@ run_scenario() {
 	n=$(jq 'length' "$f")
 	[ "$n" -gt 0 ] 2>/dev/null || { nxm_fail "$s@$v: no checks in $f"; return; }
 	while IFS=$'\t' read -r i id status msg; do
-		key=$s:$id
+		allow=${ALLOW[$s:$id]:-}
+		reason=${allow#*|}
+		reason=${reason#*|}
 		if [ "$status" = SUCCESS ]; then
 			nxm_pass "$s@$v: $id"
-			[ -z "${ALLOW[$key]:-}" ] || echo "# $s@$v: $id passed although allow-listed (${ALLOW[$key]})"
-		elif [ -n "${ALLOW[$key]:-}" ]; then
-			echo "# not applicable: $s@$v: $id $status (${ALLOW[$key]})"
+			[ -z "$allow" ] || echo "# $s@$v: $id passed although listed as not applicable ($reason)"
+		elif [ -n "$allow" ] && [ "$status" = "${allow%%|*}" ] &&
+			{ printf '%s ' "$msg"; jq -c --argjson i "$i" '.[$i].details // {}' "$f"; } |
+			grep -Eq -- "$(printf '%s' "$allow" | cut -d'|' -f2)"; then
+			echo "# not applicable: $s@$v: $id $status ($reason)"
 		else
 			nxm_fail "$s@$v: $id $status: $msg"
 			jq -c --argjson i "$i" '.[$i].details // empty' "$f" | cut -c 1-1500 | sed 's/^/#   details: /'
