@@ -96,6 +96,10 @@ echo "== MCP conformance suite: authorization-server scenarios"
 run_logged "$B/conformance.log" bash "$NXM_SRC/tests/conformance/run-auth.sh" "$B/test" "$NXM_SRC"
 count_tap "conformance" $? "$B/conformance.log"
 
+echo "== MCP conformance suite: server scenarios (through a token-adding proxy)"
+run_logged "$B/conformance-server.log" bash "$NXM_SRC/tests/conformance/run-server.sh" "$B/test" "$NXM_SRC"
+count_tap "conformance-server" $? "$B/conformance-server.log"
+
 echo "== the official MCP TypeScript SDK client through the OAuth flow"
 run_logged "$B/sdk.log" bash "$NXM_SRC/tests/sdk/run.sh" "$B/test" "$NXM_SRC"
 count_tap "sdk" $? "$B/sdk.log"
