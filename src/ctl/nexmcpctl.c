@@ -369,11 +369,10 @@ cmd_sweep(const struct nxm_config *cfg, int argc, char **argv)
 		return 1;
 	rc = nxm_sweep(db, time(NULL), &n);
 	if (rc == 0)
-		printf("removed: %ld sessions, %ld codes, %ld MCP sessions, %ld clients, %ld "
-		       "client "
-		       "documents, %ld throttle entries, %ld audit entries\n",
-		       n.sessions, n.auth_codes, n.mcp_sessions, n.clients, n.client_documents,
-		       n.login_throttle, n.audit_log);
+		printf("removed: %ld sessions, %ld codes, %ld MCP sessions, %ld PII tokens, %ld "
+		       "clients, %ld client documents, %ld throttle entries, %ld audit entries\n",
+		       n.sessions, n.auth_codes, n.mcp_sessions, n.pii_tokens, n.clients,
+		       n.client_documents, n.login_throttle, n.audit_log);
 	else
 		fprintf(stderr, "nexmcpctl: sweep failed: %s\n", sqlite3_errmsg(db));
 	nxm_db_close(db);

@@ -13,6 +13,8 @@
 #define PAYLOAD_LEN   (1 + NXM_KEY_ID_LEN + NXM_SESSION_ID_BYTES + NXM_TOKEN_SECRET_LEN + 8 + 1)
 #define TOKEN_VERSION 1
 #define UPSTREAM_INFO "nexmcp upstream token v1"
+#define PII_SALT_INFO "nexmcp pii salt v1"
+#define PII_KEY_INFO  "nexmcp pii map v1"
 
 void
 nxm_hex(const unsigned char *in, size_t n, char *out)
@@ -382,6 +384,15 @@ nxm_session_verify(struct nxm_app *app, const char *token, size_t len, struct nx
 		goto out;
 	}
 	s->upstream_token = (char *)plain;
+	if (nxm_hkdf_sha256(c.session_id, sizeof(c.session_id), c.secret, sizeof(c.secret),
+	                    PII_SALT_INFO, strlen(PII_SALT_INFO), s->pii_salt,
+	                    sizeof(s->pii_salt)) == -1 ||
+	    nxm_hkdf_sha256(c.session_id, sizeof(c.session_id), c.secret, sizeof(c.secret),
+	                    PII_KEY_INFO, strlen(PII_KEY_INFO), s->pii_key,
+	                    sizeof(s->pii_key)) == -1) {
+		nxm_log_err("session %s: cannot derive the redaction keys", s->id);
+		goto out;
+	}
 	err = NXM_TOKEN_OK;
 out:
 	sqlite3_finalize(st);
@@ -399,5 +410,5 @@ void
 nxm_session_clear(struct nxm_session *s)
 {
 	nxm_str_free_secret(s->upstream_token);
-	memset(s, 0, sizeof(*s));
+	nxm_wipe(s, sizeof(*s));
 }

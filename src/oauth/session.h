@@ -58,6 +58,11 @@ struct nxm_session {
 	time_t expires_at;
 	int64_t upstream_user_id;
 	char *upstream_token; /* decrypted; wiped by nxm_session_clear */
+	/* Personal-data redaction, derived from the access token's secret (which
+	 * the database never holds): the HMAC salt of the tokens and the key that
+	 * seals their values in pii_tokens. Wiped by nxm_session_clear. */
+	unsigned char pii_salt[32];
+	unsigned char pii_key[32];
 };
 
 /* What the login page knows when it creates a session. */

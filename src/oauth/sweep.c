@@ -30,11 +30,13 @@ nxm_sweep(sqlite3 *db, time_t now, struct nxm_sweep_counts *n)
 	memset(n, 0, sizeof(*n));
 	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
 		return -1;
-	/* Codes and MCP sessions first: they hang off sessions. */
+	/* Codes, MCP sessions and PII tokens first: they hang off sessions. */
 	if (sweep_one(db, "DELETE FROM auth_codes WHERE expires_at < ?", now, &n->auth_codes) ==
 	            -1 ||
 	    sweep_one(db, "DELETE FROM mcp_sessions WHERE expires_at < ? OR ended_at IS NOT NULL",
 	              now, &n->mcp_sessions) == -1 ||
+	    sweep_one(db, "DELETE FROM pii_tokens WHERE expires_at < ?", now, &n->pii_tokens) ==
+	            -1 ||
 	    sweep_one(db, "DELETE FROM sessions WHERE expires_at < ?", now, &n->sessions) == -1 ||
 	    sweep_one(db, "DELETE FROM clients WHERE expires_at < ?", now, &n->clients) == -1 ||
 	    sweep_one(db, "DELETE FROM client_documents WHERE expires_at < ?", now,

@@ -7,7 +7,7 @@
 #include <time.h>
 
 struct nxm_sweep_counts {
-	long clients, client_documents, sessions, auth_codes, mcp_sessions, login_throttle,
+	long clients, client_documents, sessions, auth_codes, mcp_sessions, pii_tokens, login_throttle,
 	        audit_log;
 };
 
