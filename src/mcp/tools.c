@@ -13,7 +13,13 @@
 #include "oauth/metadata.h"
 
 struct tool;
+struct specialist;
 typedef json_t *tool_fn(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen);
+/* A tool that is data over the generic list: spec (and join) are its
+ * mappings. They are also read when the input schema is built: an argument
+ * mapped onto a catalog field with enum values gets them as its enum. */
+typedef json_t *mapped_fn(struct nxm_mcp_ctx *ctx, const struct specialist *spec,
+                          const struct specialist *join, json_t *args, char *err, size_t errlen);
 
 /* A specialist tool is data: friendly arguments mapped onto nexudus_list's
  * filters and ranges for one entity. */
@@ -50,8 +56,10 @@ struct tool {
 	const char *schema; /* JSON Schema of the arguments */
 	bool read_only, destructive, idempotent, open_world;
 	bool needs_write;
-	tool_fn *run;                  /* NULL for specialist tools, */
-	const struct specialist *spec; /* which are data for run_specialist */
+	tool_fn *run;          /* NULL for specialist tools, */
+	mapped_fn *run_mapped; /* which run over their mappings: */
+	const struct specialist *spec;
+	const struct specialist *join; /* a second list joined with spec's, or NULL */
 };
 
 /* ---------------------------------------------------------------- helpers */
@@ -545,9 +553,18 @@ run_pii_setting(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 	                 "assistant to see member personal data\" on the sign-in page.");
 }
 
+/* An argument mapped onto an enum field is given by name (the schema lists
+ * the names); Nexudus stores and filters enums by number, so the number is
+ * what goes upstream. */
 static int
-add_mapped(json_t *obj, const char *field, json_t *v)
+add_mapped(json_t *obj, const struct nxm_entity *e, const char *field, json_t *v)
 {
+	const struct nxm_field *f = e != NULL ? nxm_catalog_field(e, field) : NULL;
+	const struct nxm_enum_value *ev;
+
+	if (f != NULL && f->enumdef != NULL && json_is_string(v) &&
+	    (ev = nxm_catalog_enum_find(f->enumdef, json_string_value(v))) != NULL)
+		return json_object_set_new(obj, field, json_integer(ev->value));
 	return json_object_set(obj, field, v);
 }
 
@@ -555,6 +572,7 @@ static json_t *
 run_specialist(struct nxm_mcp_ctx *ctx, const struct specialist *sp, json_t *args, char *err,
                size_t errlen)
 {
+	const struct nxm_entity *e = nxm_catalog_find(sp->entity);
 	json_t *list_args = json_pack("{s:s, s:{}, s:{}, s:{}}", "entity", sp->entity, "filters",
 	                              "from", "to"),
 	       *out;
@@ -562,6 +580,8 @@ run_specialist(struct nxm_mcp_ctx *ctx, const struct specialist *sp, json_t *arg
 	time_t t = ctx->app->now();
 	struct tm tm;
 
+	if (list_args == NULL)
+		goto fail;
 	gmtime_r(&t, &tm);
 	strftime(today, sizeof(today), "%Y-%m-%dT00:00", &tm);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M", &tm);
@@ -571,7 +591,7 @@ run_specialist(struct nxm_mcp_ctx *ctx, const struct specialist *sp, json_t *arg
 		                     : sp->maps[i].kind == MAP_FROM ? "from"
 		                                                    : "to";
 		if (v != NULL &&
-		    add_mapped(json_object_get(list_args, bucket), sp->maps[i].field, v) == -1)
+		    add_mapped(json_object_get(list_args, bucket), e, sp->maps[i].field, v) == -1)
 			goto fail;
 	}
 	for (size_t i = 0; i < NXM_ARRAY_LEN(sp->fixed) && sp->fixed[i] != NULL; i++) {
@@ -603,6 +623,230 @@ fail:
 	json_decref(list_args);
 	snprintf(err, errlen, "Internal error preparing the search.");
 	return NULL;
+}
+
+static json_t *
+run_mapped_list(struct nxm_mcp_ctx *ctx, const struct specialist *spec,
+                const struct specialist *join, json_t *args, char *err, size_t errlen)
+{
+	return run_specialist(ctx, spec, args, err, errlen);
+}
+
+/* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM", optionally with ":SS", a fraction and
+ * "Z": the forms the tools document and the form of Nexudus's own times.
+ * Always UTC. */
+static int
+parse_utc(const char *s, time_t *out)
+{
+	struct tm tm;
+	const char *p;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || (p = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*p == 'T' || *p == ' ') {
+		if ((p = strptime(p + 1, "%H:%M", &tm)) == NULL)
+			return -1;
+		if (*p == ':' && (p = strptime(p + 1, "%S", &tm)) == NULL)
+			return -1;
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+	}
+	if (*p == 'Z')
+		p++;
+	if (*p != '\0')
+		return -1;
+	*out = timegm(&tm);
+	return 0;
+}
+
+/* Reads up to max_pages full pages through a mapping, appending the records
+ * to into; *more says that Nexudus had more than that. */
+static int
+collect_pages(struct nxm_mcp_ctx *ctx, const struct specialist *sp, json_t *args, int max_pages,
+              json_t *into, bool *more, char *err, size_t errlen)
+{
+	json_t *page_args = json_copy(args), *env;
+	int rc = -1;
+
+	*more = false;
+	if (page_args == NULL ||
+	    json_object_set_new(page_args, "size", json_integer(NXM_TOOLS_PAGE_MAX)) == -1) {
+		snprintf(err, errlen, "Internal error preparing the search.");
+		goto out;
+	}
+	for (int page = 1; page <= max_pages; page++) {
+		if (json_object_set_new(page_args, "page", json_integer(page)) == -1) {
+			snprintf(err, errlen, "Internal error preparing the search.");
+			goto out;
+		}
+		if ((env = run_specialist(ctx, sp, page_args, err, errlen)) == NULL)
+			goto out;
+		if (json_array_extend(into, json_object_get(env, "Records")) == -1) {
+			json_decref(env);
+			snprintf(err, errlen, "Nexudus answered a %s list without records.",
+			         sp->entity);
+			goto out;
+		}
+		*more = json_is_true(json_object_get(env, "HasNextPage"));
+		json_decref(env);
+		if (!*more)
+			break;
+	}
+	rc = 0;
+out:
+	json_decref(page_args);
+	return rc;
+}
+
+/* json_array_append_new that also fails on a NULL value (a failed pack). */
+static int
+append_new(json_t *array, json_t *v)
+{
+	return v == NULL ? -1 : json_array_append_new(array, v);
+}
+
+/* The overlapping bookings of one resource. The upstream range filters
+ * include their bounds, so a booking that ends exactly when the window starts
+ * (or starts when it ends) comes back and is dropped here. A time that does
+ * not parse counts as overlapping: a false "booked" is safer than a false
+ * "free". */
+static json_t *
+overlapping(json_t *bookings, json_t *resource_id, time_t from, time_t to)
+{
+	json_t *list = json_array(), *b;
+	size_t i;
+
+	json_array_foreach(bookings, i, b)
+	{
+		json_t *bf = json_object_get(b, "FromTime"), *bt = json_object_get(b, "ToTime");
+		time_t f, t;
+
+		if (list == NULL)
+			break;
+		if (!json_equal(json_object_get(b, "ResourceId"), resource_id))
+			continue;
+		if (parse_utc(json_string_value(bf), &f) == 0 &&
+		    parse_utc(json_string_value(bt), &t) == 0 && !(f < to && t > from))
+			continue;
+		if (append_new(list, json_pack("{s:O?, s:O?, s:O?}", "Id", json_object_get(b, "Id"),
+		                               "FromTime", bf, "ToTime", bt)) == -1) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	return list;
+}
+
+#define AVAIL_RESOURCE_PAGES 5  /* 500 resources */
+#define AVAIL_BOOKING_PAGES  10 /* 1,000 bookings */
+
+/* spec lists the resources, join the bookings that overlap the window
+ * (FromTime <= to and ToTime >= from); the answer is the difference. */
+static json_t *
+run_availability(struct nxm_mcp_ctx *ctx, const struct specialist *spec,
+                 const struct specialist *join, json_t *args, char *err, size_t errlen)
+{
+	const char *from = json_string_value(json_object_get(args, "from")),
+	           *to = json_string_value(json_object_get(args, "to"));
+	json_t *rid = json_object_get(args, "resource_id"), *r, *out = NULL;
+	json_t *resources = json_array(), *bookings = json_array(), *free_list = json_array(),
+	       *booked = json_array();
+	bool more_resources = false, more_bookings = false;
+	time_t t_from, t_to;
+	char note[512];
+	size_t i;
+
+	if (resources == NULL || bookings == NULL || free_list == NULL || booked == NULL) {
+		snprintf(err, errlen, "Internal error preparing the search.");
+		goto out;
+	}
+	if (parse_utc(from, &t_from) == -1 || parse_utc(to, &t_to) == -1) {
+		snprintf(err, errlen,
+		         "from and to are UTC dates or times: YYYY-MM-DD or YYYY-MM-DDTHH:MM.");
+		goto out;
+	}
+	if (t_to <= t_from) {
+		snprintf(err, errlen, "to must be later than from.");
+		goto out;
+	}
+	for (size_t m = 0;
+	     rid != NULL && m < NXM_ARRAY_LEN(spec->maps) && spec->maps[m].arg != NULL; m++) {
+		if (json_object_get(args, spec->maps[m].arg) != NULL) {
+			snprintf(err, errlen,
+			         "Give either resource_id or the filters that pick resources (%s), "
+			         "not both.",
+			         spec->maps[m].arg);
+			goto out;
+		}
+	}
+	if (rid != NULL) {
+		/* One resource: read it by Id rather than searching for it. */
+		json_t *get_args = json_pack("{s:s, s:O}", "entity", spec->entity, "id", rid);
+		r = get_args != NULL ? run_get(ctx, get_args, err, errlen) : NULL;
+		json_decref(get_args);
+		if (append_new(resources, r) == -1)
+			goto out;
+	} else if (collect_pages(ctx, spec, args, AVAIL_RESOURCE_PAGES, resources, &more_resources,
+	                         err, errlen) == -1)
+		goto out;
+	if (collect_pages(ctx, join, args, AVAIL_BOOKING_PAGES, bookings, &more_bookings, err,
+	                  errlen) == -1)
+		goto out;
+	json_array_foreach(resources, i, r)
+	{
+		json_t *id = json_object_get(r, "Id"),
+		       *hits = overlapping(bookings, id, t_from, t_to), *entry;
+		entry = json_pack("{s:O?, s:O?, s:O?}", "Id", id, "Name",
+		                  json_object_get(r, "Name"), "BusinessId",
+		                  json_object_get(r, "BusinessId"));
+		if (hits == NULL || entry == NULL) {
+			json_decref(hits);
+			json_decref(entry);
+			snprintf(err, errlen, "Internal error building the answer.");
+			goto out;
+		}
+		if (json_array_size(hits) == 0) {
+			json_decref(hits);
+			if (json_array_append_new(free_list, entry) == -1)
+				goto out;
+		} else if (json_object_set_new(entry, "bookings", hits) == -1 ||
+		           json_array_append_new(booked, entry) == -1)
+			goto out;
+	}
+	if (more_resources)
+		snprintf(note, sizeof(note),
+		         "More than %d resources match: only the first %d (by name) were checked. "
+		         "Narrow them with location_id or a resource type.",
+		         AVAIL_RESOURCE_PAGES * NXM_TOOLS_PAGE_MAX,
+		         AVAIL_RESOURCE_PAGES * NXM_TOOLS_PAGE_MAX);
+	else
+		note[0] = '\0';
+	if (more_bookings)
+		snprintf(note + strlen(note), sizeof(note) - strlen(note),
+		         "%sThe window holds more than %d bookings and only the first %d were "
+		         "read, so a resource listed as free may be booked: use a shorter window.",
+		         note[0] ? " " : "", AVAIL_BOOKING_PAGES * NXM_TOOLS_PAGE_MAX,
+		         AVAIL_BOOKING_PAGES * NXM_TOOLS_PAGE_MAX);
+	if (note[0] == '\0')
+		snprintf(
+		        note, sizeof(note),
+		        "Booked means at least one booking overlaps the window; a resource that "
+		        "takes several bookings at once (Allocation above 1) may still have room.");
+	out = json_pack("{s:s, s:s, s:O, s:O, s:I, s:I, s:b, s:s}", "from", from, "to", to, "free",
+	                free_list, "booked", booked, "resources_checked",
+	                (json_int_t)json_array_size(resources), "bookings_checked",
+	                (json_int_t)json_array_size(bookings), "truncated",
+	                more_resources || more_bookings, "note", note);
+	if (out == NULL)
+		snprintf(err, errlen, "Internal error building the answer.");
+out:
+	json_decref(resources);
+	json_decref(bookings);
+	json_decref(free_list);
+	json_decref(booked);
+	return out;
 }
 
 static json_t *
@@ -772,9 +1016,39 @@ static const struct specialist todays_checkins = {
         NULL,
 };
 
+/* Resource availability: the resources, then the bookings that overlap the
+ * window; run_availability computes the difference. */
+static const struct specialist availability_resources = {
+        "resources",
+        "Name",
+        NULL,
+        {{"location_id", MAP_FILTER, "BusinessId"},
+         {"resource_type", MAP_FILTER, "SystemResourceType"},
+         {"resource_type_id", MAP_FILTER, "ResourceTypeId"}},
+        {"Archived=false"},
+        NULL,
+        NULL,
+        NULL,
+};
+static const struct specialist availability_bookings = {
+        "bookings",
+        "FromTime",
+        NULL,
+        {{"from", MAP_FROM, "ToTime"},
+         {"to", MAP_TO, "FromTime"},
+         {"resource_id", MAP_FILTER, "ResourceId"}},
+        {NULL},
+        NULL,
+        NULL,
+        NULL,
+};
+
+/* Its enum (every entity name) is added when the schema is built, from the
+ * catalog; x-mcp-header asks clients of revision 2026-07-28 to mirror the
+ * argument into the Mcp-Param-Entity request header. */
 #define ENTITY_PROP                                                                                \
-	"\"entity\":{\"type\":\"string\",\"description\":\"Entity name, e.g. coworkers, "          \
-	"bookings, coworkerinvoices (see nexudus_list_entities)\",\"x-mcp-header\":\"Entity\"}"
+	"\"entity\":{\"type\":\"string\",\"x-mcp-header\":\"Entity\",\"description\":\"Entity "    \
+	"name, e.g. coworkers, bookings, coworkerinvoices (see nexudus_list_entities)\"}"
 #define ID_PROP "\"id\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"The record's Id\"}"
 #define FIELDS_PROP                                                                                \
 	"\"fields\":{\"type\":\"object\",\"description\":\"{Field: value} using the field names "  \
@@ -785,14 +1059,14 @@ static const struct tool tools[] = {
          "Lists every Nexudus entity type the tools work on (208), with the operations each "
          "supports. Use it to find the right entity name.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
-         true, false, false, run_list_entities, NULL},
+         true, false, false, run_list_entities, NULL, NULL, NULL},
         {false, "nexudus_describe_entity", "Describe a Nexudus entity",
          "Shows an entity's fields (type, required on create, filterable, range filters, enum "
          "values, personal-data category) and supported operations. Call it before filtering, "
          "creating or updating.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "},\"required\":[\"entity\"],"
          "\"additionalProperties\":false}",
-         true, false, true, false, false, run_describe, NULL},
+         true, false, true, false, false, run_describe, NULL, NULL, NULL},
         {true, "nexudus_list", "Search Nexudus records",
          "Lists records of an entity, filtered and paged. filters matches fields ({\"FullName\": "
          "\"Ana\"} matches names containing Ana); from/to bound date or number fields. Lists omit "
@@ -805,50 +1079,50 @@ static const struct tool tools[] = {
          "\"orderBy\":{\"type\":\"string\"},\"dir\":{\"type\":\"string\",\"enum\":[\"asc\","
          "\"desc\"]}},"
          "\"required\":[\"entity\"],\"additionalProperties\":false}",
-         true, false, true, true, false, run_list, NULL},
+         true, false, true, true, false, run_list, NULL, NULL, NULL},
         {true, "nexudus_get", "Get one Nexudus record",
          "Reads one record by Id, including the collection fields lists leave out.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "},"
          "\"required\":[\"entity\",\"id\"],\"additionalProperties\":false}",
-         true, false, true, true, false, run_get, NULL},
+         true, false, true, true, false, run_get, NULL, NULL, NULL},
         {true, "nexudus_create", "Create a Nexudus record",
          "Creates a record. Required fields are listed by nexudus_describe_entity; Nexudus's "
          "validation messages come back if something is missing.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," FIELDS_PROP "},"
          "\"required\":[\"entity\",\"fields\"],\"additionalProperties\":false}",
-         false, false, false, true, true, run_create, NULL},
+         false, false, false, true, true, run_create, NULL, NULL, NULL},
         {true, "nexudus_update", "Update a Nexudus record",
          "Changes the given fields of a record and keeps all others (the current record is read "
          "and merged before the update).",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "," FIELDS_PROP "},"
          "\"required\":[\"entity\",\"id\",\"fields\"],\"additionalProperties\":false}",
-         false, false, true, true, true, run_update, NULL},
+         false, false, true, true, true, run_update, NULL, NULL, NULL},
         {true, "nexudus_delete", "Delete a Nexudus record",
          "Deletes a record by Id. This cannot be undone: confirm with the user first.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "," ID_PROP "},"
          "\"required\":[\"entity\",\"id\"],\"additionalProperties\":false}",
-         false, true, true, true, true, run_delete, NULL},
+         false, true, true, true, true, run_delete, NULL, NULL, NULL},
         {false, "nexudus_whoami", "Who am I",
          "The signed-in administrator's Nexudus user Id, the locations (businesses) they "
          "administer with currency and time zone, the session's scope, personal-data setting and "
          "expiry.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
-         true, true, false, run_whoami, NULL},
+         true, true, false, run_whoami, NULL, NULL, NULL},
         {false, "nexudus_change_pii_redaction_setting", "How to change the personal-data setting",
          "Explains how to show or hide members' personal data: the choice is made at sign-in.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
-         true, false, false, run_pii_setting, NULL},
+         true, false, false, run_pii_setting, NULL, NULL, NULL},
         {false, "nexudus_reauthenticate", "Sign in again",
          "Ends this session so the client signs in again (to change account, scope or the "
          "personal-data setting).",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", false, true,
-         true, false, false, run_reauthenticate, NULL},
+         true, false, false, run_reauthenticate, NULL, NULL, NULL},
         {true, "nexudus_list_commands", "List an entity's commands",
          "Lists the special operations of an entity (archive, check in, delete a member, ...) "
          "with their keys, for nexudus_run_command.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "},\"required\":[\"entity\"],"
          "\"additionalProperties\":false}",
-         true, false, true, true, false, run_list_commands, NULL},
+         true, false, true, true, false, run_list_commands, NULL, NULL, NULL},
         {true, "nexudus_run_command", "Run an entity command",
          "Runs a command (a key from nexudus_list_commands) on one or more records. Some "
          "commands delete or archive: confirm with the user first.",
@@ -856,18 +1130,18 @@ static const struct tool tools[] = {
          "\"ids\":{\"type\":\"array\",\"items\":{\"type\":\"integer\"},\"minItems\":1},"
          "\"parameters\":{\"type\":\"array\",\"items\":{\"type\":\"object\"}}},"
          "\"required\":[\"entity\",\"key\",\"ids\"],\"additionalProperties\":false}",
-         false, true, false, true, true, run_run_command, NULL},
+         false, true, false, true, true, run_run_command, NULL, NULL, NULL},
         {false, "nexudus_get_skill_guide", "How to use these tools",
          "A short guide to working with Nexudus through these tools: which entity holds what, "
          "and the order to call tools in.",
          "{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false}", true, false,
-         true, false, false, run_skill_guide, NULL},
+         true, false, false, run_skill_guide, NULL, NULL, NULL},
         {false, "nexudus_get_entity_guide", "Guide to one entity",
          "What an entity is for, its required fields, filters and range filters, and notes for "
          "the main entities.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP "},\"required\":[\"entity\"],"
          "\"additionalProperties\":false}",
-         true, false, true, false, false, run_entity_guide, NULL},
+         true, false, true, false, false, run_entity_guide, NULL, NULL, NULL},
         {true, "nexudus_find_members", "Find members",
          "Finds members and contacts by part of their name, e-mail or company, or by whether "
          "they are active.",
@@ -877,7 +1151,7 @@ static const struct tool tools[] = {
          "\"page\":{\"type\":\"integer\",\"minimum\":1},\"size\":{\"type\":\"integer\",\"minimum\":"
          "1,\"maximum\":100}},"
          "\"additionalProperties\":false}",
-         true, false, true, true, false, NULL, &find_members},
+         true, false, true, true, false, NULL, run_mapped_list, &find_members, NULL},
         {true, "nexudus_bookings_between", "Bookings in a date range",
          "Bookings starting between two dates (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC), optionally "
          "for one resource (by Id or name) or one member.",
@@ -888,7 +1162,7 @@ static const struct tool tools[] = {
          "\"size\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"required\":[\"from\","
          "\"to\"],"
          "\"additionalProperties\":false}",
-         true, false, true, true, false, NULL, &bookings_between},
+         true, false, true, true, false, NULL, run_mapped_list, &bookings_between, NULL},
         {true, "nexudus_unpaid_invoices", "Unpaid invoices",
          "Invoices not paid (and not void), optionally only overdue ones, for one member or "
          "location; earliest due first.",
@@ -897,7 +1171,7 @@ static const struct tool tools[] = {
          "\"page\":{\"type\":\"integer\",\"minimum\":1},\"size\":{\"type\":\"integer\",\"minimum\":"
          "1,\"maximum\":100}},"
          "\"additionalProperties\":false}",
-         true, false, true, true, false, NULL, &unpaid_invoices},
+         true, false, true, true, false, NULL, run_mapped_list, &unpaid_invoices, NULL},
         {true, "nexudus_todays_checkins", "Today's check-ins",
          "Who has checked in today (UTC), optionally at one location; ToTime is empty for those "
          "still in.",
@@ -905,15 +1179,35 @@ static const struct tool tools[] = {
          "\"member_id\":{\"type\":\"integer\"},\"page\":{\"type\":\"integer\",\"minimum\":1},"
          "\"size\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":100}},\"additionalProperties\":"
          "false}",
-         true, false, true, true, false, NULL, &todays_checkins},
+         true, false, true, true, false, NULL, run_mapped_list, &todays_checkins, NULL},
+        {true, "nexudus_resource_availability", "Resource availability",
+         "Which resources (rooms, desks, offices) are free for a whole time window and which are "
+         "booked, with the overlapping bookings. from and to are UTC: YYYY-MM-DD (midnight at "
+         "the start of that day) or YYYY-MM-DDTHH:MM. Optionally one location, one resource "
+         "type, or one resource by Id.",
+         "{\"type\":\"object\",\"properties\":{\"from\":{\"type\":\"string\",\"description\":"
+         "\"Start of the window (UTC)\"},\"to\":{\"type\":\"string\",\"description\":\"End of "
+         "the window (UTC)\"},\"location_id\":{\"type\":\"integer\",\"minimum\":1,"
+         "\"description\":\"A location's Id (see nexudus_whoami)\"},\"resource_type\":{"
+         "\"type\":\"string\",\"description\":\"The kind of resource\"},\"resource_type_id\":{"
+         "\"type\":\"integer\",\"minimum\":1,\"description\":\"A resourcetypes Id\"},"
+         "\"resource_id\":{\"type\":\"integer\",\"minimum\":1,\"description\":\"Check only "
+         "this resource\"}},\"required\":[\"from\",\"to\"],\"additionalProperties\":false}",
+         true, false, true, true, false, NULL, run_availability, &availability_resources,
+         &availability_bookings},
 };
 
 /* outputSchema for the tools whose result has a fixed shape (MCP: their
- * structuredContent must conform). Record-returning tools mirror Nexudus's
- * envelopes, whose fields depend on the entity, and have none. */
+ * structuredContent must conform). The tools that hand back Nexudus's own
+ * envelopes, whose fields depend on the entity, have none. */
 #define STR  "{\"type\":\"string\"}"
 #define BOOL "{\"type\":\"boolean\"}"
 #define STRS "{\"type\":\"array\",\"items\":" STR "}"
+#define INT  "{\"type\":\"integer\"}"
+#define RESOURCE                                                                                   \
+	"{\"type\":\"object\",\"properties\":{\"Id\":" INT ",\"Name\":{\"type\":[\"string\","      \
+	"\"null\"]},\"BusinessId\":{\"type\":[\"integer\",\"null\"]}},\"required\":[\"Id\","       \
+	"\"Name\",\"BusinessId\"]}"
 static const struct {
 	const char *tool;
 	const char *schema;
@@ -947,6 +1241,16 @@ static const struct {
                                    "\"revoked\",\"next\"]}"},
         {"nexudus_get_skill_guide",
          "{\"type\":\"object\",\"properties\":{\"guide\":" STR "},\"required\":[\"guide\"]}"},
+        {"nexudus_resource_availability",
+         "{\"type\":\"object\",\"properties\":{\"from\":" STR ",\"to\":" STR
+         ",\"free\":{\"type\":\"array\",\"items\":" RESOURCE "},\"booked\":{\"type\":"
+         "\"array\",\"items\":{\"allOf\":[" RESOURCE ",{\"type\":\"object\",\"properties\":{"
+         "\"bookings\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"type\":\"object\","
+         "\"properties\":{\"Id\":" INT ",\"FromTime\":" STR ",\"ToTime\":" STR "},"
+         "\"required\":[\"Id\",\"FromTime\",\"ToTime\"]}}},\"required\":[\"bookings\"]}]}},"
+         "\"resources_checked\":" INT ",\"bookings_checked\":" INT ",\"truncated\":" BOOL
+         ",\"note\":" STR "},\"required\":[\"from\",\"to\",\"free\",\"booked\","
+         "\"resources_checked\",\"bookings_checked\",\"truncated\",\"note\"]}"},
         {"nexudus_get_entity_guide",
          "{\"type\":\"object\",\"properties\":{\"entity\":" STR ",\"operations\":" STRS
          ",\"required_on_create\":" STRS ",\"filters\":" STRS ",\"range_filters\":" STRS
@@ -978,6 +1282,102 @@ nxm_tool_exists(const char *name)
 	return find_tool(name) != NULL;
 }
 
+/* The names of an enum definition, in catalog order. */
+static json_t *
+enum_names(const struct nxm_enum_def *d)
+{
+	json_t *names = json_array();
+
+	for (size_t i = 0; names != NULL && i < d->nvalues; i++)
+		if (json_array_append_new(names, json_string(d->values[i].name)) == -1) {
+			json_decref(names);
+			names = NULL;
+		}
+	return names;
+}
+
+/* Every entity the tools reach (those with a REST module), in catalog order. */
+static json_t *
+entity_names(void)
+{
+	json_t *names = json_array();
+
+	for (size_t i = 0; names != NULL && i < nxm_catalog_count; i++)
+		if (nxm_catalog[i].module != NULL &&
+		    json_array_append_new(names, json_string(nxm_catalog[i].name)) == -1) {
+			json_decref(names);
+			names = NULL;
+		}
+	return names;
+}
+
+/* What the table's schema text cannot say by itself: the enums that come
+ * from the catalog. An `entity` property gets every entity name; an
+ * argument that a mapping sends to a field with enum values gets their
+ * names. */
+static int
+add_catalog_enums(const struct tool *t, json_t *schema)
+{
+	json_t *props = json_object_get(schema, "properties"), *p;
+
+	if ((p = json_object_get(props, "entity")) != NULL &&
+	    json_object_set_new(p, "enum", entity_names()) == -1)
+		return -1;
+	for (int s = 0; s < 2; s++) {
+		const struct specialist *sp = s == 0 ? t->spec : t->join;
+		const struct nxm_entity *e = sp != NULL ? nxm_catalog_find(sp->entity) : NULL;
+		for (size_t i = 0;
+		     e != NULL && i < NXM_ARRAY_LEN(sp->maps) && sp->maps[i].arg != NULL; i++) {
+			const struct nxm_field *f = nxm_catalog_field(e, sp->maps[i].field);
+			p = json_object_get(props, sp->maps[i].arg);
+			if (p == NULL || f == NULL || f->enumdef == NULL ||
+			    json_object_get(p, "enum") != NULL)
+				continue;
+			if (json_object_set_new(p, "enum", enum_names(f->enumdef)) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Each tool's schemas, parsed (and completed from the catalog) once per
+ * process on first use and then shared: a FastCGI process answers many
+ * tools/list and tools/call requests. Nothing changes them once built. */
+struct tool_schemas {
+	json_t *input, *output;
+};
+static struct tool_schemas schema_cache[NXM_ARRAY_LEN(tools)];
+
+static const struct tool_schemas *
+schemas_of(const struct tool *t)
+{
+	struct tool_schemas *c = &schema_cache[t - tools];
+	const char *out = output_schema(t->name);
+	json_t *input, *output = NULL;
+	json_error_t jerr;
+
+	if (c->input != NULL)
+		return c;
+	if ((input = json_loads(t->schema, 0, &jerr)) == NULL) {
+		nxm_log_err("tool %s: invalid input schema: %s", t->name, jerr.text);
+		return NULL;
+	}
+	if (add_catalog_enums(t, input) == -1) {
+		nxm_log_err("tool %s: cannot add the catalog's enums", t->name);
+		goto fail;
+	}
+	if (out != NULL && (output = json_loads(out, 0, &jerr)) == NULL) {
+		nxm_log_err("tool %s: invalid output schema: %s", t->name, jerr.text);
+		goto fail;
+	}
+	c->input = input;
+	c->output = output;
+	return c;
+fail:
+	json_decref(input);
+	return NULL;
+}
+
 json_t *
 nxm_tools_list(void)
 {
@@ -985,23 +1385,25 @@ nxm_tools_list(void)
 
 	for (size_t i = 0; list != NULL && i < NXM_ARRAY_LEN(tools); i++) {
 		const struct tool *t = &tools[i];
-		json_t *schema = json_loads(t->schema, 0, NULL);
-		if (schema == NULL) {
-			nxm_log_err("tool %s: invalid input schema", t->name);
+		const struct tool_schemas *sc = schemas_of(t);
+		json_t *entry;
+
+		if (sc == NULL) {
 			json_decref(list);
 			return NULL;
 		}
-		const char *out = output_schema(t->name);
-		json_t *entry =
-		        json_pack("{s:s, s:s, s:s, s:o, s:{s:s, s:b, s:b, s:b, s:b}}", "name",
+		entry = json_pack("{s:s, s:s, s:s, s:O, s:{s:s, s:b, s:b, s:b, s:b}}", "name",
 		                  t->name, "title", t->title, "description", t->description,
-		                  "inputSchema", schema, "annotations", "title", t->title,
+		                  "inputSchema", sc->input, "annotations", "title", t->title,
 		                  "readOnlyHint", t->read_only, "destructiveHint", t->destructive,
 		                  "idempotentHint", t->idempotent, "openWorldHint", t->open_world);
-		if (entry == NULL ||
-		    (out != NULL &&
-		     json_object_set_new(entry, "outputSchema", json_loads(out, 0, NULL)) == -1) ||
-		    json_array_append_new(list, entry) == -1) {
+		if (entry == NULL || (sc->output != NULL &&
+		                      json_object_set(entry, "outputSchema", sc->output) == -1)) {
+			json_decref(entry);
+			entry = NULL;
+		}
+		/* json_array_append_new releases entry when it fails. */
+		if (entry == NULL || json_array_append_new(list, entry) == -1) {
 			nxm_log_err("tool %s: cannot describe it", t->name);
 			json_decref(list);
 			return NULL;
@@ -1014,17 +1416,17 @@ json_t *
 nxm_tool_mirrored_args(const char *name)
 {
 	const struct tool *t = find_tool(name);
-	json_t *schema, *out = json_object(), *p, *h;
+	const struct tool_schemas *sc = t != NULL ? schemas_of(t) : NULL;
+	json_t *out = json_object(), *p, *h;
 	const char *key;
 
-	if (t == NULL || out == NULL || (schema = json_loads(t->schema, 0, NULL)) == NULL)
+	if (sc == NULL || out == NULL)
 		return out;
-	json_object_foreach(json_object_get(schema, "properties"), key, p)
+	json_object_foreach(json_object_get(sc->input, "properties"), key, p)
 	{
 		if (json_is_string(h = json_object_get(p, "x-mcp-header")))
 			json_object_set(out, key, h);
 	}
-	json_decref(schema);
 	return out;
 }
 
@@ -1063,72 +1465,98 @@ type_matches(const char *type, json_t *v)
 	return true;
 }
 
+/* "Argument 'x' has a value that is not allowed; use one of: a, b, c." */
+static void
+enum_refusal(const char *key, json_t *allowed, char *err, size_t errlen)
+{
+	size_t o = (size_t)snprintf(
+	        err, errlen, "Argument '%s' has a value that is not allowed; use one of:", key);
+	json_t *e;
+	size_t k;
+
+	json_array_foreach(allowed, k, e)
+	{
+		if (o >= errlen)
+			break;
+		o += (size_t)snprintf(err + o, errlen - o, "%s %s", k == 0 ? "" : ",",
+		                      json_string_value(e) ? json_string_value(e) : "?");
+	}
+	if (o < errlen)
+		snprintf(err + o, errlen - o, ".");
+}
+
 /* The subset of JSON Schema our input schemas use: properties with type,
  * enum, minimum and maximum; required; additionalProperties false. Checked
  * here so that a client that skips validation still gets a clear answer. */
 static int
 check_args(const struct tool *t, json_t *args, char *err, size_t errlen)
 {
-	json_t *schema = json_loads(t->schema, 0, NULL), *props, *req, *v;
+	const struct tool_schemas *sc = schemas_of(t);
+	json_t *props, *req, *v;
 	const char *key;
 	size_t i;
-	int rc = -1;
 
-	if (schema == NULL) {
+	if (sc == NULL) {
 		snprintf(err, errlen, "Internal error: the tool's schema is invalid.");
 		return -1;
 	}
-	props = json_object_get(schema, "properties");
+	props = json_object_get(sc->input, "properties");
 	json_object_foreach(args, key, v)
 	{
 		json_t *p = json_object_get(props, key), *en, *lim;
 		const char *type;
 		if (p == NULL) {
 			snprintf(err, errlen, "Unknown argument '%.40s' for %s.", key, t->name);
-			goto out;
+			return -1;
 		}
 		type = json_string_value(json_object_get(p, "type"));
 		if (type != NULL && !type_matches(type, v)) {
 			snprintf(err, errlen, "Argument '%s' must be of type %s.", key, type);
-			goto out;
+			return -1;
 		}
-		if ((en = json_object_get(p, "enum")) != NULL) {
+		if (strcmp(key, "entity") == 0 && json_is_string(v)) {
+			/* The enum lists the collection names; the singular and any
+			 * case are accepted too, as they always were. What the
+			 * catalog does not know gets the closest names instead of
+			 * a list of 208. */
+			const struct nxm_entity *e = nxm_catalog_find(json_string_value(v));
+			if (e == NULL || e->module == NULL) {
+				suggest_entity(json_string_value(v), err, errlen);
+				return -1;
+			}
+		} else if ((en = json_object_get(p, "enum")) != NULL) {
 			bool found = false;
 			json_t *e;
 			size_t k;
 			json_array_foreach(en, k, e) found = found || json_equal(e, v);
 			if (!found) {
-				snprintf(err, errlen,
-				         "Argument '%s' has a value that is not allowed.", key);
-				goto out;
+				enum_refusal(key, en, err, errlen);
+				return -1;
 			}
 		}
 		if (json_is_integer(v) && (lim = json_object_get(p, "minimum")) != NULL &&
 		    json_integer_value(v) < json_integer_value(lim)) {
 			snprintf(err, errlen, "Argument '%s' must be at least %lld.", key,
 			         (long long)json_integer_value(lim));
-			goto out;
+			return -1;
 		}
 		if (json_is_integer(v) && (lim = json_object_get(p, "maximum")) != NULL &&
 		    json_integer_value(v) > json_integer_value(lim)) {
 			snprintf(err, errlen, "Argument '%s' must be at most %lld.", key,
 			         (long long)json_integer_value(lim));
-			goto out;
+			return -1;
 		}
 	}
-	req = json_object_get(schema, "required");
+	req = json_object_get(sc->input, "required");
 	json_array_foreach(req, i, v)
 	{
 		if (json_object_get(args, json_string_value(v)) == NULL) {
 			snprintf(err, errlen, "Missing argument '%s' for %s.", json_string_value(v),
 			         t->name);
-			goto out;
+			return -1;
 		}
 	}
-	rc = 0;
-out:
-	json_decref(schema);
-	return rc;
+	return 0;
 }
 
 json_t *
@@ -1159,8 +1587,8 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 		json_decref(empty);
 		return text_result(NULL, err);
 	}
-	out = t->spec != NULL ? run_specialist(ctx, t->spec, args, err, sizeof(err))
-	                      : t->run(ctx, args, err, sizeof(err));
+	out = t->run != NULL ? t->run(ctx, args, err, sizeof(err))
+	                     : t->run_mapped(ctx, t->spec, t->join, args, err, sizeof(err));
 	json_decref(empty);
 	if (ctx->http_status != 0) {
 		json_decref(out);

@@ -374,6 +374,8 @@ call_tool() { # call_tool NAME ARGS-JSON: BODY holds the JSON-RPC answer
 rpc -H "Mcp-Session-Id: $TS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/list"}'
 check_jq "tools/list: every tool has a schema closed to extra arguments and all four annotations" '(.result.tools | length) >= 10 and all(.result.tools[]; .inputSchema.type == "object" and .inputSchema.additionalProperties == false and (.annotations | has("readOnlyHint") and has("destructiveHint") and has("idempotentHint") and has("openWorldHint")))'
 check_jq "tools/list: the hosted server's generic tools are there" '[.result.tools[].name] as $n | all(["nexudus_list_entities","nexudus_describe_entity","nexudus_list","nexudus_get","nexudus_create","nexudus_update","nexudus_delete","nexudus_reauthenticate","nexudus_change_pii_redaction_setting","nexudus_whoami"][]; . as $t | $n | index($t) != null)'
+check_jq "tools/list: every entity argument lists the 208 catalog entities and carries x-mcp-header" '[.result.tools[] | .inputSchema.properties.entity | select(. != null)] as $e | ($e | length) >= 9 and all($e[]; (.enum | length) == 208 and (.enum | index("coworkers")) != null and .["x-mcp-header"] == "Entity")'
+check_jq "tools/list: nexudus_resource_availability, read-only, with its catalog enum and an outputSchema" '.result.tools[] | select(.name == "nexudus_resource_availability") | .annotations.readOnlyHint == true and .inputSchema.required == ["from","to"] and (.inputSchema.properties.resource_type.enum | index("MeetingRoom")) != null and .outputSchema.type == "object"'
 call_tool nexudus_list_entities '{}'
 check_jq "nexudus_list_entities: 208 entities" '.result.isError == false and .result.structuredContent.count == 208 and (.result.content[0].text | length) > 100'
 call_tool nexudus_describe_entity '{"entity":"coworkers"}'
@@ -429,6 +431,69 @@ call_tool nexudus_bookings_between '{"from":"2000-01-01","to":"2100-01-01","size
 check_jq "nexudus_bookings_between" '(.result.structuredContent.Records | length) == 5 and ([.result.structuredContent.Records[].FromTime] as $t | $t == ($t | sort))'
 call_tool nexudus_bookings_between '{"from":"2000-01-01"}'
 check_jq "specialist tools check their required arguments" '.result.isError == true or .error.code == -32602'
+# nexudus_resource_availability, checked against the simulator's own data,
+# read straight from it (all resources and all bookings) and compared in jq.
+SIMTOK=$(curl -s --data-urlencode grant_type=password --data-urlencode "username=$ADMIN" --data-urlencode "password=$PW" "http://127.0.0.1:$SIM_PORT/api/token" | jq -r .access_token)
+curl -s -H "Authorization: Bearer $SIMTOK" "http://127.0.0.1:$SIM_PORT/api/spaces/bookings?size=1000" >"$OUT/sim-bookings.json"
+curl -s -H "Authorization: Bearer $SIMTOK" "http://127.0.0.1:$SIM_PORT/api/spaces/resources?size=1000" >"$OUT/sim-resources.json"
+# expected_availability FROM TO [LOCATION]: {free, booked} resource Ids, sorted
+expected_availability() {
+	jq -n -c --arg f "$1" --arg t "$2" --argjson loc "${3:-null}" \
+		--slurpfile b "$OUT/sim-bookings.json" --slurpfile r "$OUT/sim-resources.json" '
+		def utc: sub("Z$"; "") | if test("T") then . else . + "T00:00" end |
+			if test("T[0-9]{2}:[0-9]{2}$") then . + ":00" else . end | . + "Z";
+		($f | utc) as $F | ($t | utc) as $T |
+		[$b[0].Records[] | select(.FromTime < $T and .ToTime > $F) | .ResourceId] as $busy |
+		[$r[0].Records[] | select(.Archived != true and ($loc == null or .BusinessId == $loc)) | .Id] as $ids |
+		{free: [$ids[] | select(. as $i | $busy | index($i) | not)] | sort,
+		 booked: [$ids[] | select(. as $i | $busy | index($i))] | sort}'
+}
+got_availability() { jq -c '.result.structuredContent | {free: [.free[].Id] | sort, booked: [.booked[].Id] | sort}' "$BODY"; }
+BK=$(jq -c '[.Records[] | select(.FromTime != null and .ToTime != null)] | sort_by(.Id) | .[length / 2 | floor]' "$OUT/sim-bookings.json")
+BK_ID=$(jq -r .Id <<<"$BK")
+BK_RES=$(jq -r .ResourceId <<<"$BK")
+BK_FROM=$(jq -r .FromTime <<<"$BK")
+BK_TO=$(jq -r .ToTime <<<"$BK")
+call_tool nexudus_resource_availability "{\"from\":\"$BK_FROM\",\"to\":\"$BK_TO\"}"
+check_jq "nexudus_resource_availability: a booking's resource is booked for its time, with that booking" ".result.isError == false and any(.result.structuredContent.booked[]; .Id == $BK_RES and any(.bookings[]; .Id == $BK_ID and .FromTime == \"$BK_FROM\" and .ToTime == \"$BK_TO\"))"
+check_jq "nexudus_resource_availability: structuredContent conforms to the outputSchema" '.result.structuredContent | (.from | type) == "string" and (.to | type) == "string" and (.resources_checked | type) == "number" and (.bookings_checked | type) == "number" and (.truncated | type) == "boolean" and (.note | type) == "string" and all(.free[]; (.Id | type) == "number" and has("Name") and has("BusinessId") and (has("bookings") | not)) and all(.booked[]; (.Id | type) == "number" and (.bookings | length) >= 1 and all(.bookings[]; (.Id | type) == "number" and (.FromTime | type) == "string" and (.ToTime | type) == "string"))'
+check_jq "nexudus_resource_availability: each resource once, nothing truncated" '.result.structuredContent | ([.free[].Id] + [.booked[].Id]) as $a | ($a | length) == .resources_checked and ($a | unique | length) == ($a | length) and .truncated == false'
+WANT=$(expected_availability "$BK_FROM" "$BK_TO")
+GOT=$(got_availability)
+[ "$WANT" = "$GOT" ] && [ "$(jq '.free | length' <<<"$WANT")" -gt 0 ]
+expect "nexudus_resource_availability: free and booked match the simulator's bookings" $? "want $WANT got $GOT"
+FREE_RES=$(jq '.free[0]' <<<"$WANT")
+call_tool nexudus_list "{\"entity\":\"bookings\",\"filters\":{\"ResourceId\":$FREE_RES},\"size\":100}"
+check_jq "...a resource reported free has no booking overlapping the window" "(.result.structuredContent.Records | length) >= 0 and all(.result.structuredContent.Records[]; .FromTime >= \"$BK_TO\" or .ToTime <= \"$BK_FROM\")"
+# a day's window, by date alone, limited to one location
+DAY=${BK_FROM%%T*}
+NEXT=$(jq -rn --arg d "$DAY" '$d + "T00:00:00Z" | fromdateiso8601 + 86400 | todate | .[0:10]')
+call_tool nexudus_resource_availability "{\"from\":\"$DAY\",\"to\":\"$NEXT\",\"location_id\":$BIZ}"
+WANT=$(expected_availability "$DAY" "$NEXT" "$BIZ")
+GOT=$(got_availability)
+[ "$WANT" = "$GOT" ] && [ "$(jq '.free + .booked | length' <<<"$WANT")" -eq 8 ]
+expect "nexudus_resource_availability: a whole day at one location matches the simulator" $? "want $WANT got $GOT"
+check_jq "...only that location's resources" "all(.result.structuredContent.free[], .result.structuredContent.booked[]; .BusinessId == $BIZ)"
+# one resource, the hour right after the booking: that booking ends as the
+# window starts and does not count
+AFTER=$(jq -rn --arg t "$BK_TO" '$t | fromdateiso8601 + 3600 | todate')
+call_tool nexudus_resource_availability "{\"from\":\"$BK_TO\",\"to\":\"$AFTER\",\"resource_id\":$BK_RES}"
+WANT=$(expected_availability "$BK_TO" "$AFTER" | jq -c --argjson id "$BK_RES" '{free: [.free[] | select(. == $id)], booked: [.booked[] | select(. == $id)]}')
+GOT=$(got_availability)
+[ "$WANT" = "$GOT" ]
+expect "nexudus_resource_availability: one resource, a booking that ends at the window's start is not an overlap" $? "want $WANT got $GOT"
+check_jq "...only that resource, and not that booking" ".result.structuredContent.resources_checked == 1 and ([.result.structuredContent.booked[].bookings[].Id] | index($BK_ID)) == null"
+# the resource type, a catalog enum: all the demo resources are meeting rooms
+call_tool nexudus_resource_availability '{"from":"2090-01-01","to":"2090-01-02","resource_type":"MeetingRoom"}'
+check_jq "nexudus_resource_availability: a resource type (catalog enum), far from any booking: all free" "(.result.structuredContent.free | length) == $(jq '[.Records[] | select(.Archived != true and .SystemResourceType == 1)] | length' "$OUT/sim-resources.json") and (.result.structuredContent.booked | length) == 0"
+call_tool nexudus_resource_availability '{"from":"2090-01-01","to":"2090-01-02","resource_type":"HotDesk"}'
+check_jq "...a type no demo resource has: none" ".result.isError == false and .result.structuredContent.resources_checked == $(jq '[.Records[] | select(.Archived != true and .SystemResourceType == 2)] | length' "$OUT/sim-resources.json")"
+call_tool nexudus_resource_availability '{"from":"2090-01-01","to":"2090-01-02","resource_type":"Spaceship"}'
+check_jq "...a value outside the catalog enum is refused with the allowed ones" '.result.isError == true and (.result.content[0].text | test("not allowed.*MeetingRoom"))'
+call_tool nexudus_resource_availability '{"from":"2026-02-01","to":"2026-01-01"}'
+check_jq "...an empty window is refused" '.result.isError == true and (.result.content[0].text | test("later than from"))'
+call_tool nexudus_resource_availability '{"from":"2026-01-01"}'
+check_jq "...to is required" '.result.isError == true and (.result.content[0].text | test("Missing argument .to."))'
 call_tool nexudus_unpaid_invoices '{"overdue_only":true,"size":100}'
 NOW=$(date -u +%Y-%m-%dT%H:%M)
 check_jq "nexudus_unpaid_invoices overdue" "(.result.structuredContent.Records | length) > 0 and all(.result.structuredContent.Records[]; .Paid == false and .DueDate <= \"$NOW\")"

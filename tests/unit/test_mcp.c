@@ -8,6 +8,7 @@
 #include "mcp/dispatch.h"
 #include "mcp/tools.h"
 #include "mcp/transport.h"
+#include "nexudus/catalog.h"
 
 static struct nxm_session session;
 static struct nxm_mcp_ctx ctx;
@@ -390,7 +391,7 @@ test_output_schemas(void **state)
 			                    "object");
 		}
 	}
-	assert_true(with_schema >= 7);
+	assert_true(with_schema >= 8);
 	for (size_t k = 0; k < sizeof(runs) / sizeof(runs[0]); k++) {
 		json_t *schema = NULL, *r, *sc, *req, *key;
 		size_t j;
@@ -418,6 +419,207 @@ test_output_schemas(void **state)
 	json_decref(list);
 }
 
+static json_t *
+tool_entry(json_t *list, const char *name)
+{
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(list, i, t) if (strcmp(json_string_value(json_object_get(t, "name")),
+	                                          name) == 0) return t;
+	fail_msg("no tool %s", name);
+	return NULL;
+}
+
+/* One property of a tool's input schema. */
+static json_t *
+prop(json_t *list, const char *tool_name, const char *name)
+{
+	return json_object_get(
+	        json_object_get(json_object_get(tool_entry(list, tool_name), "inputSchema"),
+	                        "properties"),
+	        name);
+}
+
+/* Every `entity` argument lists the catalog's entities (those with a REST
+ * module, in catalog order) and asks 2026-07-28 clients for the
+ * Mcp-Param-Entity header. */
+static void
+test_entity_enums(void **state)
+{
+	static const char *const generic[] = {
+	        "nexudus_describe_entity", "nexudus_list",        "nexudus_get",
+	        "nexudus_create",          "nexudus_update",      "nexudus_delete",
+	        "nexudus_list_commands",   "nexudus_run_command", "nexudus_get_entity_guide"};
+	json_t *list = nxm_tools_list(), *t;
+	size_t i, with_entity = 0;
+
+	assert_non_null(list);
+	assert_int_equal(nxm_catalog_count_with_module(), 208);
+	for (size_t g = 0; g < sizeof(generic) / sizeof(generic[0]); g++)
+		assert_non_null(prop(list, generic[g], "entity"));
+	json_array_foreach(list, i, t)
+	{
+		json_t *p = json_object_get(
+		        json_object_get(json_object_get(t, "inputSchema"), "properties"), "entity");
+		json_t *en = json_object_get(p, "enum");
+		size_t k = 0;
+		if (p == NULL)
+			continue;
+		with_entity++;
+		assert_string_equal(json_string_value(json_object_get(p, "x-mcp-header")),
+		                    "Entity");
+		assert_int_equal(json_array_size(en), 208);
+		for (size_t c = 0; c < nxm_catalog_count; c++) {
+			if (nxm_catalog[c].module == NULL)
+				continue;
+			assert_string_equal(json_string_value(json_array_get(en, k)),
+			                    nxm_catalog[c].name);
+			k++;
+		}
+		assert_int_equal(k, 208);
+	}
+	assert_int_equal(with_entity, sizeof(generic) / sizeof(generic[0]));
+	json_decref(list);
+}
+
+/* The schemas are built once: a second tools/list shares them, and releasing
+ * the first list leaves the second intact. */
+static void
+test_schema_cache(void **state)
+{
+	json_t *a = nxm_tools_list(), *b = nxm_tools_list(), *r;
+	size_t i;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_true(json_equal(a, b));
+	for (i = 0; i < json_array_size(a); i++) {
+		assert_ptr_not_equal(json_array_get(a, i), json_array_get(b, i));
+		assert_ptr_equal(json_object_get(json_array_get(a, i), "inputSchema"),
+		                 json_object_get(json_array_get(b, i), "inputSchema"));
+	}
+	json_decref(a);
+	r = tool("nexudus_list", "{\"entity\":\"coworkers\",\"size\":0}");
+	assert_non_null(strstr(tool_text(r), "at least 1"));
+	json_decref(r);
+	assert_int_equal(json_array_size(json_object_get(prop(b, "nexudus_get", "entity"), "enum")),
+	                 208);
+	json_decref(b);
+}
+
+/* An entity the catalog does not know is refused with the closest names, not
+ * with the 208 of the enum; the singular and other cases still resolve. */
+static void
+test_unknown_entity(void **state)
+{
+	const struct nxm_entity *no_module = NULL;
+	json_t *r;
+	char args[256];
+
+	r = tool("nexudus_list", "{\"entity\":\"cowrkers\"}");
+	assert_true(json_is_true(json_object_get(r, "isError")));
+	assert_non_null(strstr(tool_text(r), "Unknown entity 'cowrkers'. Closest: coworkers"));
+	json_decref(r);
+	r = tool("nexudus_get", "{\"entity\":\"bokings\",\"id\":1}");
+	assert_non_null(strstr(tool_text(r), "Closest: bookings"));
+	json_decref(r);
+	r = tool("nexudus_get_entity_guide", "{\"entity\":\"BOOKING\"}");
+	assert_true(json_is_false(json_object_get(r, "isError")));
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_object_get(r, "structuredContent"), "entity")),
+	                    "bookings");
+	json_decref(r);
+	/* Catalog entries without a REST module are not in the enum either. */
+	for (size_t i = 0; i < nxm_catalog_count && no_module == NULL; i++)
+		if (nxm_catalog[i].module == NULL)
+			no_module = &nxm_catalog[i];
+	assert_non_null(no_module);
+	snprintf(args, sizeof(args), "{\"entity\":\"%s\"}", no_module->name);
+	r = tool("nexudus_describe_entity", args);
+	assert_true(json_is_true(json_object_get(r, "isError")));
+	assert_non_null(strstr(tool_text(r), "Unknown entity"));
+	json_decref(r);
+}
+
+/* A specialist argument mapped onto a catalog enum field carries that
+ * field's values as its enum, and the check holds callers to them. */
+static void
+test_specialist_enums(void **state)
+{
+	const struct nxm_field *f =
+	        nxm_catalog_field(nxm_catalog_find("resources"), "SystemResourceType");
+	json_t *list = nxm_tools_list(), *en, *r;
+
+	assert_non_null(f);
+	assert_non_null(f->enumdef);
+	en = json_object_get(prop(list, "nexudus_resource_availability", "resource_type"), "enum");
+	assert_int_equal(json_array_size(en), f->enumdef->nvalues);
+	for (size_t i = 0; i < f->enumdef->nvalues; i++)
+		assert_string_equal(json_string_value(json_array_get(en, i)),
+		                    f->enumdef->values[i].name);
+	/* Parameters mapped onto fields without enum values get none. */
+	assert_non_null(prop(list, "nexudus_resource_availability", "location_id"));
+	assert_null(json_object_get(prop(list, "nexudus_resource_availability", "location_id"),
+	                            "enum"));
+	json_decref(list);
+	r = tool("nexudus_resource_availability",
+	         "{\"from\":\"2026-01-01\",\"to\":\"2026-01-02\",\"resource_type\":\"Spaceship\"}");
+	assert_true(json_is_true(json_object_get(r, "isError")));
+	assert_non_null(strstr(tool_text(r), "'resource_type' has a value that is not allowed"));
+	assert_non_null(strstr(tool_text(r), "MeetingRoom, HotDesk"));
+	json_decref(r);
+	/* A listed value passes the check (the run then stops on the window,
+	 * before any Nexudus call). */
+	r = tool("nexudus_resource_availability",
+	         "{\"from\":\"2026-01-02\",\"to\":\"2026-01-01\",\"resource_type\":\"HotDesk\"}");
+	assert_true(json_is_true(json_object_get(r, "isError")));
+	assert_non_null(strstr(tool_text(r), "later than from"));
+	json_decref(r);
+}
+
+/* nexudus_resource_availability refuses what it cannot answer before it
+ * calls Nexudus (the test has no upstream: reaching it would crash). */
+static void
+test_availability_arguments(void **state)
+{
+	static const struct {
+		const char *args, *expect;
+	} cases[] = {
+	        {"{}", "Missing argument 'from'"},
+	        {"{\"from\":\"2026-01-01\"}", "Missing argument 'to'"},
+	        {"{\"to\":\"2026-01-01\"}", "Missing argument 'from'"},
+	        {"{\"from\":20260101,\"to\":\"2026-01-02\"}", "'from' must be of type string"},
+	        {"{\"from\":\"2026-01-01\",\"to\":\"2026-01-02\",\"location_id\":\"3\"}",
+	         "'location_id' must be of type integer"},
+	        {"{\"from\":\"2026-01-01\",\"to\":\"2026-01-02\",\"resource_id\":0}",
+	         "'resource_id' must be at least 1"},
+	        {"{\"from\":\"2026-01-01\",\"to\":\"2026-01-02\",\"colour\":\"red\"}",
+	         "Unknown argument 'colour'"},
+	        {"{\"from\":\"2026-01-01\",\"to\":\"2026-01-02\",\"entity\":\"bookings\"}",
+	         "Unknown argument 'entity'"},
+	        {"{\"from\":\"yesterday\",\"to\":\"2026-01-02\"}", "YYYY-MM-DD"},
+	        {"{\"from\":\"2026-01-01\",\"to\":\"2026-01-02T25:00\"}", "YYYY-MM-DD"},
+	        {"{\"from\":\"2026-01-01T10:00x\",\"to\":\"2026-01-02\"}", "YYYY-MM-DD"},
+	        {"{\"from\":\"2026-01-02\",\"to\":\"2026-01-01\"}", "later than from"},
+	        {"{\"from\":\"2026-01-01T10:00\",\"to\":\"2026-01-01T10:00:00Z\"}",
+	         "later than from"},
+	        {"{\"from\":\"2026-01-01\",\"to\":\"2026-01-02\",\"resource_id\":4,"
+	         "\"location_id\":2}",
+	         "not both"},
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *r = tool("nexudus_resource_availability", cases[i].args);
+		assert_non_null(r);
+		assert_true(json_is_true(json_object_get(r, "isError")));
+		if (strstr(tool_text(r), cases[i].expect) == NULL)
+			fail_msg("%s: '%s' lacks '%s'", cases[i].args, tool_text(r),
+			         cases[i].expect);
+		json_decref(r);
+	}
+}
+
 int
 main(void)
 {
@@ -432,6 +634,11 @@ main(void)
 	        cmocka_unit_test(test_argument_checks),
 	        cmocka_unit_test(test_scope_and_redaction),
 	        cmocka_unit_test(test_output_schemas),
+	        cmocka_unit_test(test_entity_enums),
+	        cmocka_unit_test(test_schema_cache),
+	        cmocka_unit_test(test_unknown_entity),
+	        cmocka_unit_test(test_specialist_enums),
+	        cmocka_unit_test(test_availability_arguments),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }
