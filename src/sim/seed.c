@@ -337,6 +337,27 @@ seed_locations(struct seeder *sd)
 	return 0;
 }
 
+/* The fields the catalog requires of a member that the demo data has no
+ * story for, so that a seeded member can be updated as it is. */
+static json_t *
+coworker_required(json_t *rec, long long country_id)
+{
+	static const char *const days_of_week[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+	                                           "Friday", "Saturday", "Sunday"};
+	char name[32];
+
+	if (rec == NULL)
+		return NULL;
+	json_object_set_new(rec, "CountryId", json_integer(country_id));
+	json_object_set_new(rec, "TaxRateType", json_integer(1)); /* Default */
+	for (size_t d = 0; d < 7; d++) {
+		snprintf(name, sizeof(name), "%sAttendance", days_of_week[d]);
+		/* WorkingFromOffice on weekdays, NotWorking at the weekend. */
+		json_object_set_new(rec, name, json_integer(d < 5 ? 1 : 4));
+	}
+	return rec;
+}
+
 static int
 seed_coworkers(struct seeder *sd)
 {
@@ -387,25 +408,31 @@ seed_coworkers(struct seeder *sd)
 		snprintf(summary, sizeof(summary), "%s works on %s at %s.", first,
 		         company ? "operations" : "freelance projects", company_name);
 		if (put(sd, "coworkers",
-		        json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, s:s, "
-		                  "s:s, s:s,"
-		                  " s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:I, s:o, "
-		                  "s:s, s:s}",
-		                  "CoworkerType", company ? 2 : 1, "FullName", full, "Email", email,
-		                  "MobilePhone", mobile, "LandLine", land, "Address", addr,
-		                  "PostCode", loc->postcode, "CityName", loc->city, "DateOfBirth",
-		                  dob, "SimpleTimeZoneId", (json_int_t)loc->zone, "CompanyName",
-		                  company ? company_name : "", "Twitter", twitter, "Linkedin",
-		                  linkedin, "Github", github, "BillingEmail", billing,
-		                  "BillingName", company ? company_name : full, "TaxIdNumber", tax,
-		                  "BankName", PICK(sd, banks), "BankAccount", bank, "Notes", notes,
-		                  "ProfileSummary", summary, "Gender",
-		                  (int)sim_rng_below(&sd->rng, 5) + 1, "Active",
-		                  sim_rng_below(&sd->rng, 10) != 0, "Archived", 0,
-		                  "InvoicingBusinessId", (json_int_t)loc->id, "RegistrationDate",
-		                  when(days(sd, -(int)sim_rng_below(&sd->rng, 700), 10, 0)),
-		                  "Salutation", sim_rng_below(&sd->rng, 2) ? "Ms" : "Mr",
-		                  "NickName", first),
+		        coworker_required(
+		                json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s, "
+		                          "s:s, "
+		                          "s:s, s:s,"
+		                          " s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:b, s:I, "
+		                          "s:o, "
+		                          "s:s, s:s}",
+		                          "CoworkerType", company ? 2 : 1, "FullName", full,
+		                          "Email", email, "MobilePhone", mobile, "LandLine", land,
+		                          "Address", addr, "PostCode", loc->postcode, "CityName",
+		                          loc->city, "DateOfBirth", dob, "SimpleTimeZoneId",
+		                          (json_int_t)loc->zone, "CompanyName",
+		                          company ? company_name : "", "Twitter", twitter,
+		                          "Linkedin", linkedin, "Github", github, "BillingEmail",
+		                          billing, "BillingName", company ? company_name : full,
+		                          "TaxIdNumber", tax, "BankName", PICK(sd, banks),
+		                          "BankAccount", bank, "Notes", notes, "ProfileSummary",
+		                          summary, "Gender", (int)sim_rng_below(&sd->rng, 5) + 1,
+		                          "Active", sim_rng_below(&sd->rng, 10) != 0, "Archived", 0,
+		                          "InvoicingBusinessId", (json_int_t)loc->id,
+		                          "RegistrationDate",
+		                          when(days(sd, -(int)sim_rng_below(&sd->rng, 700), 10, 0)),
+		                          "Salutation", sim_rng_below(&sd->rng, 2) ? "Ms" : "Mr",
+		                          "NickName", first),
+		                loc->country_id),
 		        days(sd, -(int)sim_rng_below(&sd->rng, 700) - 1, 9, 30),
 		        &sd->coworkers[i]) == -1)
 			return -1;
@@ -545,6 +572,12 @@ generic_value(struct seeder *sd, const struct nxm_entity *e, const struct nxm_fi
 	case NXM_PII_ADDRESS:
 		snprintf(buf, sizeof(buf), "%u Sample Street", sim_rng_below(&sd->rng, 200) + 1);
 		return json_string(buf);
+	case NXM_PII_DOB:
+		/* A birth date, not one of the activity timestamps below: those
+		 * are not personal, and must not be mistaken for one. */
+		snprintf(buf, sizeof(buf), "%d-%02d-%02dT00:00:00Z", 1970 + (n * 7) % 30,
+		         1 + n % 12, 1 + (n * 3) % 28);
+		return json_string(buf);
 	default:
 		break;
 	}
@@ -676,8 +709,13 @@ sim_list_pii(struct sim *s, FILE *out)
 				collect(s->db, json_string_value(by));
 			for (size_t j = 0; j < e->nfields; j++) {
 				json_t *v = json_object_get(rec, e->fields[j].name);
+				/* A date is personal only as a birth date: the
+				 * catalog's EMAIL on LastWelcomeEmail (a timestamp)
+				 * comes from the field's name. */
 				if (e->fields[j].pii != NXM_PII_NONE && json_is_string(v) &&
-				    json_string_length(v) > 0)
+				    json_string_length(v) > 0 &&
+				    (e->fields[j].type != NXM_FT_DATETIME ||
+				     e->fields[j].pii == NXM_PII_DOB))
 					collect(s->db, json_string_value(v));
 			}
 		}
