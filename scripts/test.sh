@@ -92,6 +92,10 @@ for server in lighttpd apache; do
 done
 count_tap "oauth" 0 "$B/oauth.log"
 
+echo "== personal-data redaction: leak test, tokens passed back (lighttpd, simulator upstream)"
+run_logged "$B/pii.log" bash "$NXM_SRC/tests/integration/pii.sh" "$B/test" "$NXM_SRC"
+count_tap "pii" $? "$B/pii.log"
+
 echo "== MCP conformance suite: authorization-server scenarios"
 run_logged "$B/conformance.log" bash "$NXM_SRC/tests/conformance/run-auth.sh" "$B/test" "$NXM_SRC"
 count_tap "conformance" $? "$B/conformance.log"

@@ -11,6 +11,8 @@
 #include "nexudus/catalog.h"
 #include "nexudus/client.h"
 #include "oauth/metadata.h"
+#include "pii/redact.h"
+#include "pii/store.h"
 
 struct tool;
 struct specialist;
@@ -1439,7 +1441,9 @@ text_result(json_t *structured, const char *error)
 	if (error != NULL)
 		return json_pack("{s:[{s:s, s:s}], s:b}", "content", "type", "text", "text", error,
 		                 "isError", 1);
-	text = json_dumps(structured, JSON_COMPACT | JSON_ENSURE_ASCII);
+	/* UTF-8 as it is: a model reading the text sees «PII:…» tokens, not
+	 * escapes it would have to undo before passing them back. */
+	text = json_dumps(structured, JSON_COMPACT);
 	/* structuredContent is an object; lists and scalars are wrapped. */
 	if (!json_is_object(structured))
 		structured = json_pack("{s:o}", "result", structured);
@@ -1559,12 +1563,66 @@ check_args(const struct tool *t, json_t *args, char *err, size_t errlen)
 	return 0;
 }
 
+/* The entity whose catalog fields tell which members of the result hold
+ * personal data; NULL lets the redactor go by field names alone. */
+static const struct nxm_entity *
+result_entity(const struct tool *t, json_t *args)
+{
+	if (t->spec != NULL && t->join == NULL)
+		return nxm_catalog_find(t->spec->entity);
+	return json_is_string(json_object_get(args, "entity"))
+	               ? nxm_catalog_find(json_string_value(json_object_get(args, "entity")))
+	               : NULL;
+}
+
+/* With redaction on, the result's personal data becomes the session's
+ * tokens: the records (by catalog category and by detector) and an error
+ * message, which may echo what Nexudus was sent. -1 when that failed: the
+ * caller then answers without the result. */
+static int
+redact(struct nxm_pii_store *store, const struct nxm_entity *e, json_t *out, char *err,
+       size_t errlen)
+{
+	struct nxm_pii_redactor r;
+	struct nxm_buf text = {0};
+	int rc = -1;
+
+	nxm_pii_redactor_init(&r, nxm_pii_store_tokenize, store);
+	if (out != NULL) {
+		rc = nxm_pii_redact_json(e, out, &r);
+		goto done;
+	}
+	if (nxm_pii_redact_text(err, strlen(err), &text, &r) == -1)
+		goto done;
+	snprintf(err, errlen, "%s", text.data != NULL ? text.data : "");
+	rc = 0;
+done:
+	nxm_buf_free(&text);
+	nxm_pii_redactor_clear(&r);
+	return rc;
+}
+
+static json_t *
+with_redaction_flag(json_t *result, bool redacted)
+{
+	if (result != NULL &&
+	    json_object_set_new(result, "_meta",
+	                        json_pack("{s:b}", NXM_META_PII_REDACTED, redacted)) == -1) {
+		json_decref(result);
+		return NULL;
+	}
+	return result;
+}
+
 json_t *
 nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 {
 	const struct tool *t = find_tool(name);
+	const bool redacting = !ctx->session->allow_pii;
+	struct nxm_pii_store *store = NULL;
 	char err[1024] = "";
-	json_t *out, *empty = NULL;
+	json_t *out = NULL, *empty = NULL, *result = NULL;
+	bool ok = false;
 
 	if (t == NULL)
 		return NULL;
@@ -1572,27 +1630,46 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 		ctx->http_status = 403;
 		return NULL;
 	}
-	/* Redaction of personal data is not built yet: a session that chose
-	 * redaction gets no records rather than unredacted ones. */
-	if (t->returns_records && !ctx->session->allow_pii)
-		return text_result(NULL,
-		                   "Personal-data redaction is not available in this version of "
-		                   "nexmcp, and this session asked for it, so tools that return "
-		                   "Nexudus records are disabled. To use them, call "
-		                   "nexudus_reauthenticate and sign in again with \"Allow the AI "
-		                   "assistant to see member personal data\" ticked.");
 	if (args == NULL)
 		args = empty = json_object();
-	if (check_args(t, args, err, sizeof(err)) == -1) {
-		json_decref(empty);
-		return text_result(NULL, err);
+	if (check_args(t, args, err, sizeof(err)) == -1)
+		goto answer;
+	if ((store = nxm_pii_store_open(ctx->app, ctx->session)) == NULL) {
+		snprintf(err, sizeof(err), "Internal error: cannot open the personal-data map.");
+		goto answer;
 	}
+	/* Tokens the assistant passes back become their values here, so
+	 * Nexudus only ever sees real values, and only this session's. */
+	if (nxm_pii_store_resolve_json(store, args, err, sizeof(err)) == -1)
+		goto answer;
 	out = t->run != NULL ? t->run(ctx, args, err, sizeof(err))
 	                     : t->run_mapped(ctx, t->spec, t->join, args, err, sizeof(err));
-	json_decref(empty);
-	if (ctx->http_status != 0) {
+	if (ctx->http_status != 0)
+		goto done;
+	if (out == NULL && err[0] == '\0')
+		snprintf(err, sizeof(err), "The tool failed.");
+	if (redacting && redact(store, result_entity(t, args), out, err, sizeof(err)) == -1) {
 		json_decref(out);
-		return NULL;
+		out = NULL;
+		snprintf(err, sizeof(err),
+		         "Internal error: the result could not be redacted, so it is withheld.");
 	}
-	return text_result(out, out == NULL ? (err[0] ? err : "The tool failed.") : NULL);
+answer:
+	if (store != NULL && nxm_pii_store_close(store, true) == -1 && out != NULL && redacting) {
+		json_decref(out);
+		out = NULL;
+		snprintf(err, sizeof(err),
+		         "Internal error: the personal-data tokens could not be recorded; try "
+		         "again.");
+	}
+	store = NULL;
+	result = with_redaction_flag(text_result(out, out == NULL ? err : NULL), redacting);
+	out = NULL;
+	ok = true;
+done:
+	if (!ok)
+		json_decref(out);
+	nxm_pii_store_close(store, false);
+	json_decref(empty);
+	return result;
 }

@@ -11,6 +11,8 @@
 #include "mcp/dispatch.h"
 
 #define NXM_TOOLS_PAGE_MAX 100
+/* In every tool result's _meta: whether personal data is replaced by tokens. */
+#define NXM_META_PII_REDACTED "nexmcp/personalDataRedacted"
 
 /* tools/list's "tools" array, in a fixed order. */
 json_t *nxm_tools_list(void);

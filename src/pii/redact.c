@@ -23,7 +23,7 @@
  * entity marks personal are entered: for every other name the answer is
  * NXM_PII_NONE whatever the entity. */
 
-#define TABLE_SIZE 8192 /* more than twice the catalog's 4,437 fields */
+#define TABLE_SIZE 16384 /* more than twice the catalog's 4,437 fields and their copies */
 
 struct slot {
 	const char *name; /* NULL: free */
@@ -98,6 +98,45 @@ table_add(const char *name, uint32_t hash, uint16_t entity, enum nxm_pii pii)
 	}
 }
 
+/* Nexudus copies a referenced record's fields under the referenced
+ * entity's name (a booking's CoworkerFullName, an event's BusinessAddress),
+ * and the catalog does not always mark the copy. "<Singular><Field>" of a
+ * personal field is personal wherever it appears, even in an entity that
+ * lists it unmarked: it is added to the names looked up when an entity has
+ * no entry of its own, after those entries are made. */
+#define COPIES_MAX    2048
+#define COPY_NAME_MAX 64
+static char copies[COPIES_MAX][COPY_NAME_MAX];
+
+static int
+add_copies(void)
+{
+	size_t used = 0;
+
+	for (size_t e = 0; e < nxm_catalog_count; e++)
+		for (size_t f = 0; f < nxm_catalog[e].nfields; f++) {
+			const struct nxm_field *fd = &nxm_catalog[e].fields[f];
+			char *name = copies[used];
+			int n;
+
+			if (fd->pii == NXM_PII_NONE || nxm_catalog[e].singular == NULL)
+				continue;
+			n = snprintf(name, COPY_NAME_MAX, "%s%s", nxm_catalog[e].singular,
+			             fd->name);
+			if (n <= 0 || n >= COPY_NAME_MAX)
+				continue;
+			if (table_find(name, name_hash(name), 0) != NULL)
+				continue;
+			if (used >= COPIES_MAX ||
+			    table_add(name, name_hash(name), 0, fd->pii) == -1)
+				return -1;
+			quick[n][lower((unsigned char)name[0]) & 31] |=
+			        1u << (lower((unsigned char)name[n - 1]) & 31);
+			used++;
+		}
+	return 0;
+}
+
 static void
 table_build(void)
 {
@@ -123,6 +162,8 @@ table_build(void)
 			    table_add(fd->name, h, (uint16_t)(e + 1), fd->pii) == -1)
 				goto fail;
 		}
+	if (add_copies() == -1)
+		goto fail;
 	table_ok = true;
 	return;
 fail:

@@ -37,50 +37,7 @@ DB=$STATE/db/nexmcp.db
 read -r ADMIN PW <<<"$("$STATE/nexudus-sim" --demo-admin)"
 REDIRECT=http://127.0.0.1:33418/callback
 
-b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
-new_verifier() { head -c 48 /dev/urandom | b64url; }
-challenge_of() { printf '%s' "$1" | openssl dgst -sha256 -binary | b64url; }
-form_field() { # form_field NAME: the value of a hidden input in $BODY
-	sed -n "s/.*name=\"$1\" value=\"\([^\"]*\)\".*/\1/p" "$BODY" | head -n 1 | sed 's/&amp;/\&/g'
-}
-query_param() { # query_param URL NAME
-	printf '%s' "$1" | sed -n "s/.*[?&]$2=\([^&]*\).*/\1/p" | sed 's/%3A/:/g; s/%2F/\//g'
-}
-
-register() { # register JSON: sets CLIENT_ID (and CLIENT_SECRET)
-	req POST /register -H 'Content-Type: application/json' --data "$1"
-	CLIENT_ID=$(jq -r '.client_id // empty' "$BODY")
-	CLIENT_SECRET=$(jq -r '.client_secret // empty' "$BODY")
-}
-
-# authorize [extra query]: GET the login page for CLIENT_ID with a new PKCE pair
-authorize() {
-	VERIFIER=$(new_verifier)
-	CHALLENGE=$(challenge_of "$VERIFIER")
-	STATE_V="st-$RANDOM"
-	req GET "/authorize?response_type=code&client_id=$CLIENT_ID&redirect_uri=$(jq -rn --arg v "$REDIRECT" '$v|@uri')&state=$STATE_V&code_challenge=$CHALLENGE&code_challenge_method=S256&resource=$(jq -rn --arg v "$BASE/mcp" '$v|@uri')${1:-}"
-}
-
-# sign_in EMAIL PASSWORD [extra form fields...]: POST the page in $BODY
-sign_in() {
-	local email=$1 pw=$2 f args=()
-	shift 2
-	for f in client_id redirect_uri response_type state code_challenge code_challenge_method scope resource csrf; do
-		local v
-		v=$(form_field "$f")
-		[ -n "$v" ] && args+=(--data-urlencode "$f=$v")
-	done
-	req POST /authorize "${args[@]}" --data-urlencode "email=$email" --data-urlencode "password=$pw" "$@"
-	LOCATION=$(hdr Location)
-	CODE=$(query_param "$LOCATION" code)
-}
-
-exchange() { # exchange [extra curl args]: POST /token for CODE/VERIFIER
-	req POST /token --data-urlencode grant_type=authorization_code --data-urlencode "code=$CODE" \
-		--data-urlencode "redirect_uri=$REDIRECT" --data-urlencode "client_id=$CLIENT_ID" \
-		--data-urlencode "code_verifier=$VERIFIER" "$@"
-	TOKEN=$(jq -r '.access_token // empty' "$BODY")
-}
+. "$SRC/tests/integration/flow.sh"
 
 mcp() { req POST /mcp -H "Authorization: Bearer $1" -H 'Content-Type: application/json' --data '{"jsonrpc":"2.0","id":1,"method":"ping"}'; }
 
@@ -523,14 +480,14 @@ curl -s -X POST -H 'Content-Type: application/json' --data '{"kind":"error500","
 call_tool nexudus_list '{"entity":"tariffs","size":1}'
 check_jq "a Nexudus 500 is a tool error naming the cause" '.result.isError == true and (.result.content[0].text | test("HTTP 500"))'
 curl -s -X DELETE "http://127.0.0.1:$SIM_PORT/_sim/faults" >/dev/null
-# a session that asked for redaction gets no records (redaction is not built)
+# a session that asked for redaction gets records with tokens, never values
 authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on
 exchange
 req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"r","version":"1"}}}'
 RS=$(hdr Mcp-Session-Id)
 req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $RS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":5}}}'
-check_jq "redacted session: record tools refuse instead of leaking" '.result.isError == true and (.result.content[0].text | test("redaction is not available")) and (tostring | test("@example") | not)'
+check_jq "redacted session: records come with tokens, never e-mail addresses" '.result.isError == false and (.result.structuredContent.Records[0].Email | test("^«PII:EMAIL:[0-9a-f]{8,}»$")) and (tostring | test("@example") | not) and .result._meta["nexmcp/personalDataRedacted"] == true'
 # a read-only session may read but not write
 authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on --data read_only=on --data allow_pii=on
