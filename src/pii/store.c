@@ -1,5 +1,6 @@
 #include "autoconfig.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,11 @@ struct nxm_pii_store {
 	struct nxm_pii_hasher *hasher;
 	sqlite3_stmt *find, *insert, *resolve;
 	bool in_tx;
+	/* IVs of this request's seals: a random 96-bit base drawn once, its
+	 * last 32 bits counting, so no two seals under the session's key share
+	 * an IV without a system call per value. */
+	unsigned char iv[NXM_AEAD_IVLEN];
+	uint32_t sealed;
 };
 
 static void
@@ -49,7 +55,15 @@ ready(struct nxm_pii_store *st)
 {
 	if (st->find != NULL)
 		return 0;
-	if ((st->hasher = nxm_pii_hasher_new(st->s->pii_salt)) == NULL ||
+	/* One transaction for the whole request: a page's thousands of
+	 * look-ups and inserts then share one lock and one commit. */
+	if (sqlite3_exec(st->app->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		nxm_log_err("cannot begin: %s", sqlite3_errmsg(st->app->db));
+		return -1;
+	}
+	st->in_tx = true;
+	if (nxm_random(st->iv, sizeof(st->iv)) == -1 ||
+	    (st->hasher = nxm_pii_hasher_new(st->s->pii_salt)) == NULL ||
 	    nxm_db_prepare(st->app->db,
 	                   "SELECT value_mac FROM pii_tokens WHERE session_id = ? AND token = ?",
 	                   &st->find) == -1 ||
@@ -126,27 +140,39 @@ aad_of(const struct nxm_pii_store *st, const char *token, char *aad, size_t aads
 	return n < 0 || (size_t)n >= aadsz ? -1 : n;
 }
 
+/* The next IV: the base with the count added to its last 32 bits. */
+static int
+next_iv(struct nxm_pii_store *st, unsigned char iv[NXM_AEAD_IVLEN])
+{
+	uint32_t c;
+
+	if (st->sealed == UINT32_MAX)
+		return -1;
+	memcpy(iv, st->iv, NXM_AEAD_IVLEN);
+	c = ((uint32_t)iv[8] << 24 | (uint32_t)iv[9] << 16 | (uint32_t)iv[10] << 8 | iv[11]) +
+	    st->sealed++;
+	iv[8] = (unsigned char)(c >> 24);
+	iv[9] = (unsigned char)(c >> 16);
+	iv[10] = (unsigned char)(c >> 8);
+	iv[11] = (unsigned char)c;
+	return 0;
+}
+
 static int
 record(struct nxm_pii_store *st, const char *token, const unsigned char mac[NXM_SHA256_LEN],
        const char *value, size_t len)
 {
-	unsigned char *blob = NULL;
+	unsigned char small[512], *blob = small;
 	char aad[256];
 	int aadlen, rc = -1;
 	size_t bloblen = NXM_AEAD_IVLEN + len + NXM_AEAD_TAGLEN;
 
-	if ((aadlen = aad_of(st, token, aad, sizeof(aad))) == -1 ||
-	    (blob = malloc(bloblen)) == NULL || nxm_random(blob, NXM_AEAD_IVLEN) == -1 ||
+	if (bloblen > sizeof(small) && (blob = malloc(bloblen)) == NULL)
+		goto out;
+	if ((aadlen = aad_of(st, token, aad, sizeof(aad))) == -1 || next_iv(st, blob) == -1 ||
 	    nxm_aead_seal(st->s->pii_key, blob, aad, (size_t)aadlen, value, len,
 	                  blob + NXM_AEAD_IVLEN, blob + NXM_AEAD_IVLEN + len) == -1)
 		goto out;
-	if (!st->in_tx) {
-		if (sqlite3_exec(st->app->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-			nxm_log_err("cannot begin: %s", sqlite3_errmsg(st->app->db));
-			goto out;
-		}
-		st->in_tx = true;
-	}
 	if (sqlite3_bind_text(st->insert, 1, st->s->id, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(st->insert, 2, token, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_blob(st->insert, 3, mac, NXM_SHA256_LEN, SQLITE_STATIC) != SQLITE_OK ||
@@ -160,7 +186,8 @@ record(struct nxm_pii_store *st, const char *token, const unsigned char mac[NXM_
 	rc = 0;
 out:
 	stmt_done(st->insert);
-	free(blob);
+	if (blob != small)
+		free(blob);
 	return rc;
 }
 

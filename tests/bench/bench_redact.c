@@ -3,8 +3,10 @@
  * Builds a page of 100 coworkers as the simulator serves it (its seed, its
  * list view, the Nexudus envelope), then times, over many rounds, a plain
  * deep copy of the page and the redaction of such a copy with a tokenize
- * callback that computes each token's HMAC (no database), and prints the
- * medians. Run by `make bench`. */
+ * callback that computes each token's HMAC (no database), then as the mcp
+ * program redacts: through the session's reverse map on a sqlite file, for
+ * a page seen for the first time (every token recorded) and seen again
+ * (every token looked up), and prints the medians. Run by `make bench`. */
 #include "autoconfig.h"
 
 #include <stdio.h>
@@ -13,13 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/app.h"
+#include "core/db.h"
 #include "core/util.h"
 #include "pii/redact.h"
+#include "pii/store.h"
 #include "pii/token.h"
 #include "sim/sim.h"
 
-#define PAGE   100
-#define ROUNDS 2000
+#define PAGE         100
+#define ROUNDS       2000
+#define STORE_ROUNDS 200
 
 static double
 now_us(void)
@@ -138,6 +144,102 @@ run(json_t *page, nxm_pii_tokenize_fn fn, void *arg, double *copy, double *redac
 	return 0;
 }
 
+/* ---------------------------------------------------------------- the map */
+
+static struct nxm_app app;
+
+static time_t
+wall_now(void)
+{
+	return time(NULL);
+}
+
+static int
+open_map(char *dir)
+{
+	char path[256], err[256];
+	int applied;
+
+	if (mkdtemp(dir) == NULL)
+		return -1;
+	snprintf(path, sizeof(path), "%s/nexmcp.db", dir);
+	app.now = wall_now;
+	if (nxm_db_open(path, NXM_DB_CREATE, &app.db, err, sizeof(err)) == -1 ||
+	    nxm_db_migrate(app.db, nxm_migrations, nxm_migrations_count, &applied, err,
+	                   sizeof(err)) == -1 ||
+	    sqlite3_exec(app.db,
+	                 "INSERT INTO clients (client_id, auth_method, metadata, created_at, "
+	                 "expires_at) VALUES ('c', 'none', '{}', 0, 4000000000)",
+	                 NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "bench_redact: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* A new signed-in session, as the login program would make it. */
+static int
+new_session(struct nxm_session *s, unsigned n)
+{
+	char sql[512];
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%032x", n);
+	memset(s->pii_salt, (int)n, sizeof(s->pii_salt));
+	memset(s->pii_key, (int)(n * 3), sizeof(s->pii_key));
+	s->expires_at = time(NULL) + 8 * 3600;
+	snprintf(sql, sizeof(sql),
+	         "INSERT INTO sessions (session_id, key_id, client_id, resource, scope, allow_pii, "
+	         "account_hash, upstream_token, created_at, expires_at) VALUES ('%s', 'k', 'c', "
+	         "'r', 'nexudus:read', 0, x'00', x'00', 0, %lld)",
+	         s->id, (long long)s->expires_at);
+	return sqlite3_exec(app.db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* One request's redaction through the map: open, redact, commit. */
+static double
+redact_through_map(json_t *page, const struct nxm_session *s)
+{
+	struct nxm_pii_redactor r;
+	struct nxm_pii_store *st;
+	json_t *c = json_deep_copy(page);
+	double t0 = now_us(), t;
+	int rc = -1;
+
+	if (c == NULL || (st = nxm_pii_store_open(&app, s)) == NULL)
+		goto out;
+	nxm_pii_redactor_init(&r, nxm_pii_store_tokenize, st);
+	rc = nxm_pii_redact_json(nxm_catalog_find("coworkers"), c, &r);
+	nxm_pii_redactor_clear(&r);
+	if (nxm_pii_store_close(st, true) == -1)
+		rc = -1;
+out:
+	t = now_us() - t0;
+	json_decref(c);
+	return rc == -1 ? -1 : t;
+}
+
+/* Medians (µs) of a page seen for the first time in a session and seen
+ * again, through the map. */
+static int
+run_map(json_t *page, double *first, double *again)
+{
+	static double first_us[STORE_ROUNDS], again_us[STORE_ROUNDS];
+	struct nxm_session s;
+
+	for (unsigned i = 0; i < STORE_ROUNDS; i++) {
+		if (new_session(&s, i + 1) == -1 ||
+		    (first_us[i] = redact_through_map(page, &s)) < 0 ||
+		    (again_us[i] = redact_through_map(page, &s)) < 0) {
+			fprintf(stderr, "bench_redact: redaction through the map failed\n");
+			return -1;
+		}
+	}
+	*first = median(first_us, STORE_ROUNDS);
+	*again = median(again_us, STORE_ROUNDS);
+	return 0;
+}
+
 int
 main(void)
 {
@@ -145,7 +247,8 @@ main(void)
 	struct nxm_pii_hasher *h = NULL;
 	json_t *page = coworker_page();
 	size_t bytes = 0, values = 0, spans = 0;
-	double copy, hmac, fixed, hash_us;
+	double copy, hmac, fixed, hash_us, first, again;
+	char dir[] = "/tmp/nxm-bench-XXXXXX", path[300];
 	char *dump;
 	int rc = 1;
 
@@ -157,6 +260,8 @@ main(void)
 	free(dump);
 	if (run(page, tokenize_fixed, NULL, &copy, &fixed, &values, &spans) == -1 ||
 	    run(page, tokenize, h, &copy, &hmac, &values, &spans) == -1)
+		goto out;
+	if (open_map(dir) == -1 || run_map(page, &first, &again) == -1)
 		goto out;
 	/* The MAC alone, on a typical value. */
 	{
@@ -178,8 +283,24 @@ main(void)
 	printf("redaction, constant token (walk only): median %6.1f us, %.2fx the copy\n", fixed,
 	       fixed / copy);
 	printf("one token (HMAC-SHA-256, reused key):  %.3f us\n", hash_us);
+	printf("through the session's map (sqlite file), page seen again: median %7.1f us, "
+	       "%.2fx the copy\n",
+	       again, again / copy);
+	printf("through the session's map, page seen for the first time:  median %7.1f us, "
+	       "%.2fx the copy (%d sessions)\n",
+	       first, first / copy, STORE_ROUNDS);
 	rc = 0;
 out:
+	if (app.db != NULL) {
+		nxm_db_close(app.db);
+		snprintf(path, sizeof(path), "%s/nexmcp.db", dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/nexmcp.db-wal", dir);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/nexmcp.db-shm", dir);
+		unlink(path);
+		rmdir(dir);
+	}
 	nxm_pii_hasher_free(h);
 	json_decref(page);
 	return rc;
