@@ -144,7 +144,7 @@ if [ "${NXM_TEST_QUICK:-0}" != 1 ]; then
 	echo "== fuzzing: each libFuzzer target for ${NXM_FUZZ_SECONDS:-15} s"
 	CC=clang nxm_build "$B/fuzz" --enable-fuzzing --enable-werror
 	: >"$B/fuzz.log"
-	for t in form header url config b64url request simhttp mcp; do
+	for t in form header url config b64url request simhttp mcp pii; do
 		work=$B/fuzz/corpus-$t
 		rm -rf "$work"
 		mkdir -p "$work"
