@@ -48,8 +48,8 @@ nxm_pii_store_open(struct nxm_app *app, const struct nxm_session *s)
 	return st;
 }
 
-/* Statements and the hasher are made on first use: most calls of a session
- * that shows personal data never touch the map. */
+/* Statements are made on first use: most calls of a session that shows
+ * personal data never touch the map. */
 static int
 ready(struct nxm_pii_store *st)
 {
@@ -57,13 +57,14 @@ ready(struct nxm_pii_store *st)
 		return 0;
 	/* One transaction for the whole request: a page's thousands of
 	 * look-ups and inserts then share one lock and one commit. */
-	if (sqlite3_exec(st->app->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		nxm_log_err("cannot begin: %s", sqlite3_errmsg(st->app->db));
-		return -1;
+	if (!st->in_tx) {
+		if (sqlite3_exec(st->app->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+			nxm_log_err("cannot begin: %s", sqlite3_errmsg(st->app->db));
+			return -1;
+		}
+		st->in_tx = true;
 	}
-	st->in_tx = true;
 	if (nxm_random(st->iv, sizeof(st->iv)) == -1 ||
-	    (st->hasher = nxm_pii_hasher_new(st->s->pii_salt)) == NULL ||
 	    nxm_db_prepare(st->app->db,
 	                   "SELECT value_mac FROM pii_tokens WHERE session_id = ? AND token = ?",
 	                   &st->find) == -1 ||
@@ -76,10 +77,68 @@ ready(struct nxm_pii_store *st)
 	                   "AND expires_at > ?",
 	                   &st->resolve) == -1) {
 		sqlite3_finalize(st->find);
-		st->find = NULL;
+		sqlite3_finalize(st->insert);
+		sqlite3_finalize(st->resolve);
+		st->find = st->insert = st->resolve = NULL;
 		return -1;
 	}
 	return 0;
+}
+
+/* ---------------------------------------------------------------- known
+ *
+ * What this process has recorded or found in the map: for a session and a
+ * value's MAC, how many digits its token has. Rows of pii_tokens never
+ * change once written, so a value seen again (the assistant lists the same
+ * members all day) needs no database look-up. Holds no value; a lost entry
+ * only costs a look-up. */
+
+#define KNOWN_SLOTS 16384
+
+struct known {
+	char session[NXM_SESSION_ID_HEX];
+	unsigned char mac[NXM_SHA256_LEN];
+	unsigned char digits; /* 0: free */
+};
+
+static struct known known[KNOWN_SLOTS];
+
+static struct known *
+known_slot(const char *session, const unsigned char mac[NXM_SHA256_LEN])
+{
+	uint32_t h =
+	        (uint32_t)mac[4] << 24 | (uint32_t)mac[5] << 16 | (uint32_t)mac[6] << 8 | mac[7];
+
+	for (size_t i = 0; i < NXM_SESSION_ID_HEX; i++)
+		h = h * 31 + (unsigned char)session[i];
+	return &known[h % KNOWN_SLOTS];
+}
+
+static size_t
+known_digits(const char *session, const unsigned char mac[NXM_SHA256_LEN])
+{
+	const struct known *k = known_slot(session, mac);
+
+	if (k->digits == 0 || memcmp(k->session, session, NXM_SESSION_ID_HEX) != 0 ||
+	    memcmp(k->mac, mac, NXM_SHA256_LEN) != 0)
+		return 0;
+	return k->digits;
+}
+
+static void
+known_add(const char *session, const unsigned char mac[NXM_SHA256_LEN], size_t digits)
+{
+	struct known *k = known_slot(session, mac);
+
+	memcpy(k->session, session, NXM_SESSION_ID_HEX);
+	memcpy(k->mac, mac, NXM_SHA256_LEN);
+	k->digits = (unsigned char)digits;
+}
+
+void
+nxm_pii_store_forget(void)
+{
+	nxm_wipe(known, sizeof(known));
 }
 
 int
@@ -99,6 +158,8 @@ nxm_pii_store_close(struct nxm_pii_store *st, bool commit)
 		sqlite3_exec(st->app->db, "ROLLBACK", NULL, NULL, NULL);
 		rc = -1;
 	}
+	if (st->in_tx && (!commit || rc == -1))
+		nxm_pii_store_forget(); /* entries of this request name rows that are not there */
 	nxm_pii_hasher_free(st->hasher);
 	free(st);
 	return rc;
@@ -198,14 +259,23 @@ nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t le
 	struct nxm_pii_store *st = arg;
 	unsigned char mac[NXM_SHA256_LEN];
 	char token[NXM_PII_TOKEN_MAX];
+	size_t digits;
 	int state = -1;
 
-	if (len > VALUE_MAX || ready(st) == -1 ||
+	if (len > VALUE_MAX ||
+	    (st->hasher == NULL && (st->hasher = nxm_pii_hasher_new(st->s->pii_salt)) == NULL) ||
 	    nxm_pii_hasher_mac(st->hasher, cat, value, len, mac) == -1)
+		return -1;
+	if ((digits = known_digits(st->s->id, mac)) != 0)
+		return nxm_pii_token_key(cat, mac, digits, token, sizeof(token)) == -1 ||
+		                       nxm_pii_token_from_key(token, out, outsz) == -1
+		               ? -1
+		               : 0;
+	if (ready(st) == -1)
 		return -1;
 	/* The 8-digit token is the first 32 bits of the MAC; on a collision
 	 * inside the session, more of the MAC is used. */
-	for (size_t digits = NXM_PII_TOKEN_DIGITS; digits <= 2 * NXM_SHA256_LEN; digits += 4) {
+	for (digits = NXM_PII_TOKEN_DIGITS; digits <= 2 * NXM_SHA256_LEN; digits += 4) {
 		if (nxm_pii_token_key(cat, mac, digits, token, sizeof(token)) == -1 ||
 		    (state = token_state(st, token, mac)) == -1)
 			return -1;
@@ -216,6 +286,9 @@ nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t le
 	}
 	if (state == 2 || nxm_pii_token_from_key(token, out, outsz) == -1)
 		return -1;
+	/* A row recorded here is known once the transaction commits; the
+	 * commit failing ends the process's trust in it (see close). */
+	known_add(st->s->id, mac, digits);
 	return 0;
 }
 

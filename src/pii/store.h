@@ -30,6 +30,10 @@ int nxm_pii_store_close(struct nxm_pii_store *st, bool commit);
 int nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t len, char *out,
                            size_t outsz);
 
+/* Forgets which tokens this process knows are recorded (they are then
+ * looked up again): after a rollback, and for tests that edit the table. */
+void nxm_pii_store_forget(void);
+
 /* Replaces, in place, every token found in the strings of v (object
  * values, array elements, at any depth; also inside longer strings) by the
  * value it stands for. -1 with a message in err when a token is not one
