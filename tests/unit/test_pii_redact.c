@@ -485,6 +485,7 @@ test_callback_errors(void **state)
 	f = (struct fake){.fail_at = 1};
 	nxm_pii_redactor_init(&r, fake_tokenize, &f);
 	assert_int_equal(nxm_pii_redact_text("a@example.com", 13, &out, &r), -1);
+	nxm_pii_redactor_clear(&r);
 	/* A callback that writes anything but a token of the category asked
 	 * for is an error, not a pass-through. */
 	for (int junk = 1; junk <= 2; junk++) {
@@ -495,6 +496,7 @@ test_callback_errors(void **state)
 		json_decref(rec);
 		nxm_buf_reset(&out);
 		assert_int_equal(nxm_pii_redact_text("a@example.com", 13, &out, &r), -1);
+		nxm_pii_redactor_clear(&r);
 	}
 	/* No callback at all. */
 	nxm_pii_redactor_init(&r, NULL, NULL);
