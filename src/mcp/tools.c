@@ -1632,22 +1632,24 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 	}
 	if (args == NULL)
 		args = empty = json_object();
-	if (check_args(t, args, err, sizeof(err)) == -1)
-		goto answer;
 	if ((store = nxm_pii_store_open(ctx->app, ctx->session)) == NULL) {
 		snprintf(err, sizeof(err), "Internal error: cannot open the personal-data map.");
 		goto answer;
 	}
 	/* Tokens the assistant passes back become their values here, so
 	 * Nexudus only ever sees real values, and only this session's. */
-	if (nxm_pii_store_resolve_json(store, args, err, sizeof(err)) == -1)
-		goto answer;
+	if (check_args(t, args, err, sizeof(err)) == -1 ||
+	    nxm_pii_store_resolve_json(store, args, err, sizeof(err)) == -1)
+		goto redact;
 	out = t->run != NULL ? t->run(ctx, args, err, sizeof(err))
 	                     : t->run_mapped(ctx, t->spec, t->join, args, err, sizeof(err));
 	if (ctx->http_status != 0)
 		goto done;
 	if (out == NULL && err[0] == '\0')
 		snprintf(err, sizeof(err), "The tool failed.");
+redact:
+	/* Error messages too: they may echo an argument or what Nexudus was
+	 * sent. */
 	if (redacting && redact(store, result_entity(t, args), out, err, sizeof(err)) == -1) {
 		json_decref(out);
 		out = NULL;

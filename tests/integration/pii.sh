@@ -223,4 +223,11 @@ call "$VISIBLE" nexudus_get "{\"entity\":\"coworkers\",\"id\":$A_ID}"
 [ "$(jq -r '.result.structuredContent.Notes' "$BODY")" = "Call $B_PHONE after 5pm" ]
 expect "a token inside a longer string is resolved" $? "$(jq -r '.result.structuredContent.Notes' "$BODY")"
 
+# An error message that echoes an argument is redacted too.
+call "$VISIBLE" nexudus_get "{\"entity\":\"coworkers\",\"id\":$B_ID}"
+B_EMAIL=$(jq -r '.result.structuredContent.Email' "$BODY")
+call "$REDACTED" nexudus_describe_entity "{\"entity\":\"$B_EMAIL\"}"
+jq -e --arg m "$B_EMAIL" '.result.isError == true and (.result.content[0].text | contains($m) | not) and (.result.content[0].text | test("«PII:EMAIL:[0-9a-f]{8,}»"))' "$BODY" >/dev/null
+expect "an error echoing an e-mail shows its token" $? "$(head -c 300 "$BODY")"
+
 nxm_summary
