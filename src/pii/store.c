@@ -93,11 +93,15 @@ ready(struct nxm_pii_store *st)
  * members all day) needs no database look-up. Holds no value; a lost entry
  * only costs a look-up. */
 
-#define KNOWN_SLOTS 16384
+/* 65,536 entries of 49 bytes, 3 MiB at most: a few pages of members
+ * without evictions. Half the MAC tells two values apart as surely as all
+ * of it. */
+#define KNOWN_SLOTS   65536
+#define KNOWN_MAC_LEN 16
 
 struct known {
 	char session[NXM_SESSION_ID_HEX];
-	unsigned char mac[NXM_SHA256_LEN];
+	unsigned char mac[KNOWN_MAC_LEN];
 	unsigned char digits; /* 0: free */
 };
 
@@ -120,7 +124,7 @@ known_digits(const char *session, const unsigned char mac[NXM_SHA256_LEN])
 	const struct known *k = known_slot(session, mac);
 
 	if (k->digits == 0 || memcmp(k->session, session, NXM_SESSION_ID_HEX) != 0 ||
-	    memcmp(k->mac, mac, NXM_SHA256_LEN) != 0)
+	    memcmp(k->mac, mac, KNOWN_MAC_LEN) != 0)
 		return 0;
 	return k->digits;
 }
@@ -131,7 +135,7 @@ known_add(const char *session, const unsigned char mac[NXM_SHA256_LEN], size_t d
 	struct known *k = known_slot(session, mac);
 
 	memcpy(k->session, session, NXM_SESSION_ID_HEX);
-	memcpy(k->mac, mac, NXM_SHA256_LEN);
+	memcpy(k->mac, mac, KNOWN_MAC_LEN);
 	k->digits = (unsigned char)digits;
 }
 
