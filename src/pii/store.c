@@ -70,7 +70,8 @@ ready(struct nxm_pii_store *st)
 	                   &st->find) == -1 ||
 	    nxm_db_prepare(st->app->db,
 	                   "INSERT INTO pii_tokens (session_id, token, value_mac, sealed_value, "
-	                   "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+	                   "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) "
+	                   "ON CONFLICT (session_id, token) DO NOTHING",
 	                   &st->insert) == -1 ||
 	    nxm_db_prepare(st->app->db,
 	                   "SELECT sealed_value FROM pii_tokens WHERE session_id = ? AND token = ? "
@@ -223,6 +224,9 @@ next_iv(struct nxm_pii_store *st, unsigned char iv[NXM_AEAD_IVLEN])
 	return 0;
 }
 
+/* Records token for value unless the session has it already: 1 when
+ * recorded, 0 when the token was there (for this value or another), -1 on
+ * error. */
 static int
 record(struct nxm_pii_store *st, const char *token, const unsigned char mac[NXM_SHA256_LEN],
        const char *value, size_t len)
@@ -248,7 +252,7 @@ record(struct nxm_pii_store *st, const char *token, const unsigned char mac[NXM_
 		nxm_log_err("cannot record a token: %s", sqlite3_errmsg(st->app->db));
 		goto out;
 	}
-	rc = 0;
+	rc = sqlite3_changes(st->app->db) == 1 ? 1 : 0;
 out:
 	stmt_done(st->insert);
 	if (blob != small)
@@ -280,12 +284,19 @@ nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t le
 	/* The 8-digit token is the first 32 bits of the MAC; on a collision
 	 * inside the session, more of the MAC is used. */
 	for (digits = NXM_PII_TOKEN_DIGITS; digits <= 2 * NXM_SHA256_LEN; digits += 4) {
+		int added;
+		/* Recording first: a value seen for the first time (every value
+		 * of a new page) then costs one statement, not two. */
 		if (nxm_pii_token_key(cat, mac, digits, token, sizeof(token)) == -1 ||
-		    (state = token_state(st, token, mac)) == -1)
+		    (added = record(st, token, mac, value, len)) == -1)
 			return -1;
-		if (state == 0 && record(st, token, mac, value, len) == -1)
+		if (added == 1) {
+			state = 1;
+			break;
+		}
+		if ((state = token_state(st, token, mac)) == -1 || state == 0)
 			return -1;
-		if (state != 2)
+		if (state == 1)
 			break;
 	}
 	if (state == 2 || nxm_pii_token_from_key(token, out, outsz) == -1)
