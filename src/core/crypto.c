@@ -15,8 +15,8 @@
 #include "core/crypto.h"
 #include "core/log.h"
 
-static void
-log_openssl(const char *func, const char *what)
+void
+nxm_crypto_log_error(const char *func, const char *what)
 {
 	unsigned long e = ERR_get_error();
 	char buf[256] = "no OpenSSL error queued";
@@ -31,7 +31,7 @@ int
 nxm_random(void *buf, size_t n)
 {
 	if (n > (size_t)INT_MAX || RAND_bytes(buf, (int)n) != 1) {
-		log_openssl(__func__, "RAND_bytes failed");
+		nxm_crypto_log_error(__func__, "RAND_bytes failed");
 		return -1;
 	}
 	return 0;
@@ -145,7 +145,7 @@ nxm_sha256(const void *msg, size_t n, unsigned char out[NXM_SHA256_LEN])
 	unsigned int len = 0;
 
 	if (EVP_Digest(msg, n, out, &len, EVP_sha256(), NULL) != 1 || len != NXM_SHA256_LEN) {
-		log_openssl(__func__, "EVP_Digest failed");
+		nxm_crypto_log_error(__func__, "EVP_Digest failed");
 		return -1;
 	}
 	return 0;
@@ -160,7 +160,7 @@ nxm_hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n,
 	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, keylen, msg, n, out, NXM_SHA256_LEN,
 	              &len) == NULL ||
 	    len != NXM_SHA256_LEN) {
-		log_openssl(__func__, "EVP_Q_mac failed");
+		nxm_crypto_log_error(__func__, "EVP_Q_mac failed");
 		return -1;
 	}
 	return 0;
@@ -178,7 +178,7 @@ nxm_hkdf_sha256(const void *salt, size_t saltlen, const void *ikm, size_t ikmlen
 
 	kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
 	if (kdf == NULL || (ctx = EVP_KDF_CTX_new(kdf)) == NULL) {
-		log_openssl(__func__, "cannot create HKDF context");
+		nxm_crypto_log_error(__func__, "cannot create HKDF context");
 		goto out;
 	}
 	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
@@ -192,7 +192,7 @@ nxm_hkdf_sha256(const void *salt, size_t saltlen, const void *ikm, size_t ikmlen
 	        OSSL_KDF_PARAM_INFO, infolen > 0 ? (void *)info : (void *)empty, infolen);
 	*p = OSSL_PARAM_construct_end();
 	if (EVP_KDF_derive(ctx, out, outlen, params) != 1) {
-		log_openssl(__func__, "EVP_KDF_derive failed");
+		nxm_crypto_log_error(__func__, "EVP_KDF_derive failed");
 		goto out;
 	}
 	rc = 0;
@@ -213,7 +213,7 @@ aead_run(int enc, const unsigned char *key, const unsigned char *iv, const void 
 		return -1;
 	ctx = EVP_CIPHER_CTX_new();
 	if (ctx == NULL || EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv, enc) != 1) {
-		log_openssl(__func__, "cannot initialise AES-256-GCM");
+		nxm_crypto_log_error(__func__, "cannot initialise AES-256-GCM");
 		goto out;
 	}
 	if (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &len, aad, (int)aadlen) != 1)
@@ -236,7 +236,7 @@ aead_run(int enc, const unsigned char *key, const unsigned char *iv, const void 
 	rc = 0;
 	goto out;
 fail:
-	log_openssl(__func__, enc ? "encryption failed" : "decryption failed");
+	nxm_crypto_log_error(__func__, enc ? "encryption failed" : "decryption failed");
 out:
 	EVP_CIPHER_CTX_free(ctx);
 	return rc;

@@ -40,6 +40,9 @@ int nxm_aead_open(const unsigned char key[NXM_AEAD_KEYLEN], const unsigned char 
 
 /* Constant-time equality of two equal-length buffers. */
 bool nxm_ct_equal(const void *a, const void *b, size_t n);
+/* Logs what failed, with OpenSSL's queued error, under func's name, and
+ * clears the queue. */
+void nxm_crypto_log_error(const char *func, const char *what);
 /* Wipes memory in a way the compiler may not remove. */
 void nxm_wipe(void *p, size_t n);
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/crypto.h"
@@ -245,4 +246,30 @@ nxm_utf8_valid_text(const unsigned char *s, size_t n)
 		i += need + 1;
 	}
 	return true;
+}
+
+int
+nxm_time_parse_utc(const char *s, time_t *out)
+{
+	struct tm tm;
+	const char *p;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || (p = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*p == 'T' || *p == ' ') {
+		if ((p = strptime(p + 1, "%H:%M", &tm)) == NULL)
+			return -1;
+		if (*p == ':' && (p = strptime(p + 1, "%S", &tm)) == NULL)
+			return -1;
+		if (*p == '.')
+			for (p++; *p >= '0' && *p <= '9'; p++)
+				;
+	}
+	if (*p == 'Z')
+		p++;
+	if (*p != '\0')
+		return -1;
+	*out = timegm(&tm);
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #define NXM_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -42,5 +43,8 @@ void nxm_str_free_secret(char *s);
 /* True when s[0..n) is well-formed UTF-8 without NUL or other C0 controls
  * except tab, CR and LF. */
 bool nxm_utf8_valid_text(const unsigned char *s, size_t n);
+/* A UTC date or date-time as Nexudus and its clients write it:
+ * YYYY-MM-DD, optionally THH:MM[:SS[.fraction]], optionally Z. */
+int nxm_time_parse_utc(const char *s, time_t *out);
 
 #endif

@@ -637,32 +637,6 @@ run_mapped_list(struct nxm_mcp_ctx *ctx, const struct specialist *spec,
 /* "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM", optionally with ":SS", a fraction and
  * "Z": the forms the tools document and the form of Nexudus's own times.
  * Always UTC. */
-static int
-parse_utc(const char *s, time_t *out)
-{
-	struct tm tm;
-	const char *p;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (p = strptime(s, "%Y-%m-%d", &tm)) == NULL)
-		return -1;
-	if (*p == 'T' || *p == ' ') {
-		if ((p = strptime(p + 1, "%H:%M", &tm)) == NULL)
-			return -1;
-		if (*p == ':' && (p = strptime(p + 1, "%S", &tm)) == NULL)
-			return -1;
-		if (*p == '.')
-			for (p++; *p >= '0' && *p <= '9'; p++)
-				;
-	}
-	if (*p == 'Z')
-		p++;
-	if (*p != '\0')
-		return -1;
-	*out = timegm(&tm);
-	return 0;
-}
-
 /* Reads up to max_pages full pages through a mapping, appending the records
  * to into; *more says that Nexudus had more than that. */
 static int
@@ -729,8 +703,8 @@ overlapping(json_t *bookings, json_t *resource_id, time_t from, time_t to)
 			break;
 		if (!json_equal(json_object_get(b, "ResourceId"), resource_id))
 			continue;
-		if (parse_utc(json_string_value(bf), &f) == 0 &&
-		    parse_utc(json_string_value(bt), &t) == 0 && !(f < to && t > from))
+		if (nxm_time_parse_utc(json_string_value(bf), &f) == 0 &&
+		    nxm_time_parse_utc(json_string_value(bt), &t) == 0 && !(f < to && t > from))
 			continue;
 		if (append_new(list, json_pack("{s:O?, s:O?, s:O?}", "Id", json_object_get(b, "Id"),
 		                               "FromTime", bf, "ToTime", bt)) == -1) {
@@ -764,7 +738,7 @@ run_availability(struct nxm_mcp_ctx *ctx, const struct specialist *spec,
 		snprintf(err, errlen, "Internal error preparing the search.");
 		goto out;
 	}
-	if (parse_utc(from, &t_from) == -1 || parse_utc(to, &t_to) == -1) {
+	if (nxm_time_parse_utc(from, &t_from) == -1 || nxm_time_parse_utc(to, &t_to) == -1) {
 		snprintf(err, errlen,
 		         "from and to are UTC dates or times: YYYY-MM-DD or YYYY-MM-DDTHH:MM.");
 		goto out;

@@ -5,7 +5,6 @@
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -214,18 +213,6 @@ struct nxm_pii_hasher {
 	EVP_MAC_CTX *ctx;
 };
 
-static void
-log_openssl(const char *func, const char *what)
-{
-	unsigned long e = ERR_get_error();
-	char buf[256] = "no OpenSSL error queued";
-
-	if (e != 0)
-		ERR_error_string_n(e, buf, sizeof(buf));
-	nxm_log(NXM_LOG_ERROR, func, "%s: %s", what, buf);
-	ERR_clear_error();
-}
-
 struct nxm_pii_hasher *
 nxm_pii_hasher_new(const unsigned char salt[NXM_PII_SALT_LEN])
 {
@@ -243,7 +230,7 @@ nxm_pii_hasher_new(const unsigned char salt[NXM_PII_SALT_LEN])
 	if ((h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
 	    (h->ctx = EVP_MAC_CTX_new(h->mac)) == NULL ||
 	    EVP_MAC_init(h->ctx, salt, NXM_PII_SALT_LEN, params) != 1) {
-		log_openssl(__func__, "cannot set up HMAC-SHA256");
+		nxm_crypto_log_error(__func__, "cannot set up HMAC-SHA256");
 		nxm_pii_hasher_free(h);
 		return NULL;
 	}
@@ -275,7 +262,7 @@ nxm_pii_hasher_mac(struct nxm_pii_hasher *h, enum nxm_pii cat, const char *value
 	    EVP_MAC_update(h->ctx, &zero, 1) != 1 ||
 	    (len > 0 && EVP_MAC_update(h->ctx, (const unsigned char *)value, len) != 1) ||
 	    EVP_MAC_final(h->ctx, mac, &outlen, NXM_SHA256_LEN) != 1 || outlen != NXM_SHA256_LEN) {
-		log_openssl(__func__, "HMAC-SHA256 failed");
+		nxm_crypto_log_error(__func__, "HMAC-SHA256 failed");
 		return -1;
 	}
 	return 0;

@@ -159,7 +159,7 @@ set_local_twin(json_t *rec, const char *name, int offset_min)
 	time_t t;
 
 	snprintf(twin, sizeof(twin), "%sLocal", name);
-	if (!json_is_string(v) || sim_time_parse(json_string_value(v), &t) == -1) {
+	if (!json_is_string(v) || nxm_time_parse_utc(json_string_value(v), &t) == -1) {
 		json_object_set_new(rec, twin, json_null());
 		return;
 	}
@@ -258,7 +258,7 @@ valid_type(const struct nxm_field *f, json_t *v)
 	case NXM_FT_DECIMAL:
 		return json_is_number(v);
 	case NXM_FT_DATETIME:
-		return json_is_string(v) && sim_time_parse(json_string_value(v), &t) == 0;
+		return json_is_string(v) && nxm_time_parse_utc(json_string_value(v), &t) == 0;
 	case NXM_FT_ENUM:
 		return json_is_integer(v) || json_is_string(v);
 	case NXM_FT_LIST:
@@ -543,8 +543,9 @@ matches(const struct nxm_field *f, enum filter_kind kind, json_t *v, const char 
 
 	if (kind != FILTER_EQ) {
 		if (f->type == NXM_FT_DATETIME) {
-			if (!json_is_string(v) || sim_time_parse(json_string_value(v), &a) == -1 ||
-			    sim_time_parse(want, &b) == -1)
+			if (!json_is_string(v) ||
+			    nxm_time_parse_utc(json_string_value(v), &a) == -1 ||
+			    nxm_time_parse_utc(want, &b) == -1)
 				return false;
 			return kind == FILTER_FROM ? a >= b : a <= b;
 		}

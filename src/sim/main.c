@@ -334,7 +334,7 @@ main(int argc, char **argv)
 			seed_if_empty = true;
 			break;
 		case OPT_ANCHOR:
-			if (sim_time_parse(optarg, &anchor) == -1) {
+			if (nxm_time_parse_utc(optarg, &anchor) == -1) {
 				fprintf(stderr, "nexudus-sim: --anchor wants YYYY-MM-DD\n");
 				return 2;
 			}

@@ -64,7 +64,6 @@ int sim_setting_set(struct sim *s, const char *key, const char *value);
 
 /* Times in Nexudus's format: "2026-11-26T14:05:00Z". */
 void sim_time_format(time_t t, char out[32]);
-int sim_time_parse(const char *s, time_t *out);
 
 /* auth.c: /api/token and bearer checks. */
 void sim_auth_token(struct sim *s, const struct nxm_request *req, struct nxm_response *resp);

@@ -237,32 +237,6 @@ sim_time_format(time_t t, char out[32])
 
 /* Accepts "YYYY-MM-DD", "YYYY-MM-DDTHH:MM" and with ":SS", an optional
  * fraction and an optional "Z": the forms Nexudus filters and records use. */
-int
-sim_time_parse(const char *s, time_t *out)
-{
-	struct tm tm;
-	const char *p;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((p = strptime(s, "%Y-%m-%d", &tm)) == NULL)
-		return -1;
-	if (*p == 'T' || *p == ' ') {
-		if ((p = strptime(p + 1, "%H:%M", &tm)) == NULL)
-			return -1;
-		if (*p == ':' && (p = strptime(p + 1, "%S", &tm)) == NULL)
-			return -1;
-		if (*p == '.')
-			for (p++; *p >= '0' && *p <= '9'; p++)
-				;
-	}
-	if (*p == 'Z')
-		p++;
-	if (*p != '\0')
-		return -1;
-	*out = timegm(&tm);
-	return 0;
-}
-
 uint64_t
 sim_rng_next(struct sim_rng *r)
 {

@@ -98,17 +98,17 @@ test_time_parse(void **state)
 	time_t t;
 	char out[32];
 
-	assert_int_equal(sim_time_parse("2026-06-15", &t), 0);
+	assert_int_equal(nxm_time_parse_utc("2026-06-15", &t), 0);
 	assert_int_equal(t, 1781481600);
-	assert_int_equal(sim_time_parse("2026-06-15T09:30", &t), 0);
+	assert_int_equal(nxm_time_parse_utc("2026-06-15T09:30", &t), 0);
 	assert_int_equal(t, 1781481600 + 9 * 3600 + 1800);
-	assert_int_equal(sim_time_parse("2026-06-15T09:30:15.123Z", &t), 0);
+	assert_int_equal(nxm_time_parse_utc("2026-06-15T09:30:15.123Z", &t), 0);
 	assert_int_equal(t, 1781481600 + 9 * 3600 + 1815);
 	sim_time_format(t, out);
 	assert_string_equal(out, "2026-06-15T09:30:15Z");
-	assert_int_equal(sim_time_parse("2026-06-15T09", &t), -1);
-	assert_int_equal(sim_time_parse("15/06/2026", &t), -1);
-	assert_int_equal(sim_time_parse("2026-06-15Zjunk", &t), -1);
+	assert_int_equal(nxm_time_parse_utc("2026-06-15T09", &t), -1);
+	assert_int_equal(nxm_time_parse_utc("15/06/2026", &t), -1);
+	assert_int_equal(nxm_time_parse_utc("2026-06-15Zjunk", &t), -1);
 }
 
 static void
