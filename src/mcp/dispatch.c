@@ -191,10 +191,8 @@ tools_list(const struct nxm_mcp_ctx *ctx, json_t *id, json_t *params)
 static json_t *
 discover(const struct nxm_mcp_ctx *ctx, json_t *id)
 {
-	json_t *versions = json_array();
+	json_t *versions = nxm_mcp_versions_json();
 
-	for (size_t i = 0; versions != NULL && i < nxm_mcp_versions_count(); i++)
-		json_array_append_new(versions, json_string(nxm_mcp_version_at(i)));
 	return result(ctx, id,
 	              cacheable(ctx, json_pack("{s:o, s:{s:{s:b}}, s:s}", "supportedVersions",
 	                                       versions, "capabilities", "tools", "listChanged", 0,

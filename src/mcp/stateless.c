@@ -135,10 +135,8 @@ unsupported_version(json_t *id, const char *asked, int *status)
 {
 	json_t *err = nxm_jsonrpc_error(id, NXM_MCP_UNSUPPORTED_VERSION,
 	                                "Unsupported protocol version"),
-	       *supported = json_array();
+	       *supported = nxm_mcp_versions_json();
 
-	for (size_t i = 0; supported != NULL && i < nxm_mcp_versions_count(); i++)
-		json_array_append_new(supported, json_string(nxm_mcp_version_at(i)));
 	if (err != NULL)
 		json_object_set_new(
 		        json_object_get(err, "error"), "data",

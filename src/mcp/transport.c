@@ -17,16 +17,17 @@
 static const char *const versions[] = {"2026-07-28", "2025-11-25", "2025-06-18", "2025-03-26"};
 #define NXM_MCP_MODERN_COUNT 1
 
-size_t
-nxm_mcp_versions_count(void)
+json_t *
+nxm_mcp_versions_json(void)
 {
-	return NXM_ARRAY_LEN(versions);
-}
+	json_t *a = json_array();
 
-const char *
-nxm_mcp_version_at(size_t i)
-{
-	return i < NXM_ARRAY_LEN(versions) ? versions[i] : NULL;
+	for (size_t i = 0; a != NULL && i < NXM_ARRAY_LEN(versions); i++)
+		if (json_array_append_new(a, json_string(versions[i])) == -1) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
 }
 
 bool

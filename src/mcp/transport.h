@@ -9,14 +9,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "core/route.h"
 
 #define NXM_MCP_LATEST_VERSION  "2025-11-25"
 #define NXM_MCP_DEFAULT_VERSION "2025-03-26" /* no MCP-Protocol-Version header */
 
 /* Every revision served, newest first (server/discover's list). */
-size_t nxm_mcp_versions_count(void);
-const char *nxm_mcp_version_at(size_t i);
+json_t *nxm_mcp_versions_json(void);
 /* A stateless revision (2026-07-28). */
 bool nxm_mcp_version_modern(const char *v);
 /* An initialize-era revision. */
