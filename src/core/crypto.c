@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -202,20 +203,18 @@ out:
 	return rc;
 }
 
+/* One message on a context that has the key: only the IV is set here, so
+ * the key schedule is computed once per context. */
 static int
-aead_run(int enc, const unsigned char *key, const unsigned char *iv, const void *aad, size_t aadlen,
-         const void *in, size_t inlen, unsigned char *out, unsigned char *tag)
+aead_step(EVP_CIPHER_CTX *ctx, int enc, const unsigned char *iv, const void *aad, size_t aadlen,
+          const void *in, size_t inlen, unsigned char *out, unsigned char *tag)
 {
-	EVP_CIPHER_CTX *ctx = NULL;
-	int len = 0, rc = -1;
+	int len = 0;
 
 	if (inlen > (size_t)INT_MAX || aadlen > (size_t)INT_MAX)
 		return -1;
-	ctx = EVP_CIPHER_CTX_new();
-	if (ctx == NULL || EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, iv, enc) != 1) {
-		nxm_crypto_log_error(__func__, "cannot initialise AES-256-GCM");
-		goto out;
-	}
+	if (EVP_CipherInit_ex(ctx, NULL, NULL, NULL, iv, enc) != 1)
+		goto fail;
 	if (aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &len, aad, (int)aadlen) != 1)
 		goto fail;
 	if (inlen > 0 && EVP_CipherUpdate(ctx, out, &len, in, (int)inlen) != 1)
@@ -227,17 +226,38 @@ aead_run(int enc, const unsigned char *key, const unsigned char *iv, const void 
 		if (!enc) {
 			ERR_clear_error();
 			nxm_wipe(out, inlen);
-			goto out;
+			return -1;
 		}
 		goto fail;
 	}
 	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, NXM_AEAD_TAGLEN, tag) != 1)
 		goto fail;
-	rc = 0;
-	goto out;
+	return 0;
 fail:
 	nxm_crypto_log_error(__func__, enc ? "encryption failed" : "decryption failed");
-out:
+	return -1;
+}
+
+static EVP_CIPHER_CTX *
+aead_ctx(const unsigned char *key, int enc)
+{
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+
+	if (ctx == NULL || EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, NULL, enc) != 1) {
+		nxm_crypto_log_error(__func__, "cannot initialise AES-256-GCM");
+		EVP_CIPHER_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static int
+aead_run(int enc, const unsigned char *key, const unsigned char *iv, const void *aad, size_t aadlen,
+         const void *in, size_t inlen, unsigned char *out, unsigned char *tag)
+{
+	EVP_CIPHER_CTX *ctx = aead_ctx(key, enc);
+	int rc = ctx != NULL ? aead_step(ctx, enc, iv, aad, aadlen, in, inlen, out, tag) : -1;
+
 	EVP_CIPHER_CTX_free(ctx);
 	return rc;
 }
@@ -256,6 +276,39 @@ nxm_aead_open(const unsigned char key[NXM_AEAD_KEYLEN], const unsigned char iv[N
               const unsigned char tag[NXM_AEAD_TAGLEN], unsigned char *pt)
 {
 	return aead_run(0, key, iv, aad, aadlen, ct, ctlen, pt, (unsigned char *)tag);
+}
+
+struct nxm_aead_sealer {
+	EVP_CIPHER_CTX *ctx;
+};
+
+struct nxm_aead_sealer *
+nxm_aead_sealer_new(const unsigned char key[NXM_AEAD_KEYLEN])
+{
+	struct nxm_aead_sealer *s = calloc(1, sizeof(*s));
+
+	if (s == NULL || (s->ctx = aead_ctx(key, 1)) == NULL) {
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+int
+nxm_aead_sealer_seal(struct nxm_aead_sealer *s, const unsigned char iv[NXM_AEAD_IVLEN],
+                     const void *aad, size_t aadlen, const void *pt, size_t ptlen,
+                     unsigned char *ct, unsigned char tag[NXM_AEAD_TAGLEN])
+{
+	return aead_step(s->ctx, 1, iv, aad, aadlen, pt, ptlen, ct, tag);
+}
+
+void
+nxm_aead_sealer_free(struct nxm_aead_sealer *s)
+{
+	if (s == NULL)
+		return;
+	EVP_CIPHER_CTX_free(s->ctx); /* OpenSSL cleanses the key schedule */
+	free(s);
 }
 
 bool

@@ -38,6 +38,14 @@ int nxm_aead_open(const unsigned char key[NXM_AEAD_KEYLEN], const unsigned char 
                   const void *aad, size_t aadlen, const void *ct, size_t ctlen,
                   const unsigned char tag[NXM_AEAD_TAGLEN], unsigned char *pt);
 
+/* Many seals under one key: the key schedule is computed once. */
+struct nxm_aead_sealer;
+struct nxm_aead_sealer *nxm_aead_sealer_new(const unsigned char key[NXM_AEAD_KEYLEN]);
+int nxm_aead_sealer_seal(struct nxm_aead_sealer *s, const unsigned char iv[NXM_AEAD_IVLEN],
+                         const void *aad, size_t aadlen, const void *pt, size_t ptlen,
+                         unsigned char *ct, unsigned char tag[NXM_AEAD_TAGLEN]);
+void nxm_aead_sealer_free(struct nxm_aead_sealer *s);
+
 /* Constant-time equality of two equal-length buffers. */
 bool nxm_ct_equal(const void *a, const void *b, size_t n);
 /* Logs what failed, with OpenSSL's queued error, under func's name, and

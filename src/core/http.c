@@ -395,9 +395,33 @@ nxm_response_serialize(const struct nxm_response *resp, struct nxm_buf *out)
 	return nxm_buf_append(out, resp->body.data != NULL ? resp->body.data : "", resp->body.len);
 }
 
+int
+nxm_response_defer(struct nxm_response *resp, nxm_deferred_fn *fn, void *arg)
+{
+	if (resp->deferred != NULL) {
+		nxm_log_err("the response already has deferred work");
+		return -1;
+	}
+	resp->deferred = fn;
+	resp->deferred_arg = arg;
+	return 0;
+}
+
+void
+nxm_response_run_deferred(struct nxm_response *resp)
+{
+	nxm_deferred_fn *fn = resp->deferred;
+
+	resp->deferred = NULL;
+	if (fn != NULL)
+		fn(resp->deferred_arg);
+	resp->deferred_arg = NULL;
+}
+
 void
 nxm_response_free(struct nxm_response *resp)
 {
+	nxm_response_run_deferred(resp);
 	for (size_t i = 0; i < resp->nheaders; i++)
 		header_free(&resp->headers[i]);
 	nxm_buf_free(&resp->body);

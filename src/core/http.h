@@ -33,11 +33,16 @@ struct nxm_request {
 	char *remote_addr;
 };
 
+/* Work a handler leaves for after its response has been sent. */
+typedef void nxm_deferred_fn(void *arg);
+
 struct nxm_response {
 	int status;
 	struct nxm_header headers[NXM_RESP_MAX_HEADERS];
 	size_t nheaders;
 	struct nxm_buf body;
+	nxm_deferred_fn *deferred;
+	void *deferred_arg;
 };
 
 enum nxm_request_err {
@@ -74,6 +79,13 @@ int nxm_response_error(struct nxm_response *resp, int status, const char *code,
                        const char *description);
 int nxm_response_text(struct nxm_response *resp, int status, const char *content_type,
                       const char *body);
+/* Leaves fn(arg) to run once the response is out (writes the answer does
+ * not wait for). One per response: -1 when one is already set (fn is then
+ * not run). */
+int nxm_response_defer(struct nxm_response *resp, nxm_deferred_fn *fn, void *arg);
+/* Runs the deferred work, if any, once: adapters call it when the web
+ * server has the whole response, and nxm_response_free when they did not. */
+void nxm_response_run_deferred(struct nxm_response *resp);
 /* Appends "Name: value\r\n" for every header. */
 int nxm_response_append_headers(const struct nxm_response *resp, struct nxm_buf *out);
 /* Writes "Status:" and headers, a blank line and the body, CGI style. */

@@ -16,6 +16,25 @@ nxm_jsonrpc_error(json_t *id, int code, const char *message)
 	                 "error", "code", code, "message", message);
 }
 
+static void
+record_tokens(void *store)
+{
+	nxm_pii_store_close(store, true);
+}
+
+void
+nxm_mcp_ctx_release(struct nxm_mcp_ctx *ctx, struct nxm_response *resp)
+{
+	/* Recording a page of new tokens costs more than redacting it, and
+	 * the answer does not need it: the store holds the write lock until
+	 * it is done, which is what a request passing those tokens back
+	 * waits for. */
+	if (ctx->pii != NULL &&
+	    (resp == NULL || nxm_response_defer(resp, record_tokens, ctx->pii) == -1))
+		nxm_pii_store_close(ctx->pii, true);
+	ctx->pii = NULL;
+}
+
 static json_t *
 server_info(void)
 {

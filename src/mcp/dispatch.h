@@ -8,7 +8,9 @@
 #include <jansson.h>
 
 #include "core/app.h"
+#include "core/http.h"
 #include "oauth/session.h"
+#include "pii/store.h"
 
 #define NXM_JSONRPC_PARSE_ERROR      -32700
 #define NXM_JSONRPC_INVALID_REQUEST  -32600
@@ -34,7 +36,15 @@ struct nxm_mcp_ctx {
 	/* Set by a tool when the answer must be an HTTP error rather than a
 	 * result: 401 (Nexudus refused the token) or 403 (scope). */
 	int http_status;
+	/* The session's personal-data map for this request, opened by the
+	 * first tool call; see nxm_mcp_ctx_release. */
+	struct nxm_pii_store *pii;
 };
+
+/* Ends the request's use of ctx: the tokens its tool calls issued are
+ * recorded after resp has been sent (see pii/store.h), or now when resp
+ * is NULL. */
+void nxm_mcp_ctx_release(struct nxm_mcp_ctx *ctx, struct nxm_response *resp);
 
 /* An error response for id (NULL: "id": null). */
 json_t *nxm_jsonrpc_error(json_t *id, int code, const char *message);

@@ -1593,7 +1593,7 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 {
 	const struct tool *t = find_tool(name);
 	const bool redacting = !ctx->session->allow_pii;
-	struct nxm_pii_store *store = NULL;
+	struct nxm_pii_store *store;
 	char err[1024] = "";
 	json_t *out = NULL, *empty = NULL, *result = NULL;
 	bool ok = false;
@@ -1606,10 +1606,11 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 	}
 	if (args == NULL)
 		args = empty = json_object();
-	if ((store = nxm_pii_store_open(ctx->app, ctx->session)) == NULL) {
+	if (ctx->pii == NULL && (ctx->pii = nxm_pii_store_open(ctx->app, ctx->session)) == NULL) {
 		snprintf(err, sizeof(err), "Internal error: cannot open the personal-data map.");
 		goto answer;
 	}
+	store = ctx->pii;
 	/* Tokens the assistant passes back become their values here, so
 	 * Nexudus only ever sees real values, and only this session's. */
 	if (check_args(t, args, err, sizeof(err)) == -1 ||
@@ -1631,21 +1632,12 @@ redact:
 		         "Internal error: the result could not be redacted, so it is withheld.");
 	}
 answer:
-	if (store != NULL && nxm_pii_store_close(store, true) == -1 && out != NULL && redacting) {
-		json_decref(out);
-		out = NULL;
-		snprintf(err, sizeof(err),
-		         "Internal error: the personal-data tokens could not be recorded; try "
-		         "again.");
-	}
-	store = NULL;
 	result = with_redaction_flag(text_result(out, out == NULL ? err : NULL), redacting);
 	out = NULL;
 	ok = true;
 done:
 	if (!ok)
 		json_decref(out);
-	nxm_pii_store_close(store, false);
 	json_decref(empty);
 	return result;
 }

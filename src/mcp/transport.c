@@ -247,6 +247,7 @@ post_modern(struct nxm_app *app, const struct nxm_session *s, const struct nxm_r
 	}
 	ctx.protocol_version = nxm_mcp_meta_version(body);
 	answer(app, &ctx, body, nxm_mcp_dispatch(&ctx, body), resp);
+	nxm_mcp_ctx_release(&ctx, resp);
 }
 
 static void
@@ -329,6 +330,7 @@ post_legacy(struct nxm_app *app, const struct nxm_session *s, const struct nxm_r
 		post_batch(app, &ctx, version, body, resp);
 	else
 		answer(app, &ctx, body, nxm_mcp_dispatch(&ctx, body), resp);
+	nxm_mcp_ctx_release(&ctx, resp);
 }
 
 static void

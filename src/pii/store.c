@@ -12,27 +12,241 @@
 #include "pii/store.h"
 #include "pii/token.h"
 
-#define VALUE_MAX 65536
+#define VALUE_MAX      65536
+#define PENDING_MAX    1000000 /* tokens one request may issue */
+#define MIRRORS        16
+#define DEFAULT_BUDGET 65536
+
+/* ---------------------------------------------------------------- token sets
+ *
+ * Open addressing over (category, MAC, digits): the tokens of a session, or
+ * those one request issued. The first slot tried depends on the category
+ * and the MAC's first 32 bits only, which is what an 8-digit token shows,
+ * so every entry whose token starts like a given one lies on the same run
+ * of slots: "has this value a token?" and "is this token taken?" each read
+ * one run. At most half the slots are used, so a run always ends. */
+
+struct entry {
+	unsigned char mac[NXM_SHA256_LEN];
+	unsigned char cat;
+	unsigned char digits; /* of the entry's token; 0: a free slot */
+};
+
+struct tokset {
+	struct entry *slot; /* mask + 1 of them */
+	size_t n, mask;
+};
+
+static size_t
+tokset_start(const struct tokset *t, enum nxm_pii cat, const unsigned char *mac)
+{
+	uint32_t h =
+	        (uint32_t)mac[0] << 24 | (uint32_t)mac[1] << 16 | (uint32_t)mac[2] << 8 | mac[3];
+
+	return (size_t)((h ^ (uint32_t)cat * 0x9e3779b1u) & t->mask);
+}
+
+/* The digits of the token t holds for (cat, mac); 0 when none. */
+static size_t
+tokset_digits(const struct tokset *t, enum nxm_pii cat, const unsigned char *mac)
+{
+	if (t->slot == NULL)
+		return 0;
+	for (size_t i = tokset_start(t, cat, mac);; i = (i + 1) & t->mask) {
+		const struct entry *e = &t->slot[i];
+		if (e->digits == 0)
+			return 0;
+		if (e->cat == cat && memcmp(e->mac, mac, 4) == 0 &&
+		    nxm_ct_equal(e->mac, mac, NXM_SHA256_LEN))
+			return e->digits;
+	}
+}
+
+/* Whether t holds the token of (cat, mac) with that many digits, for
+ * whatever value. */
+static bool
+tokset_taken(const struct tokset *t, enum nxm_pii cat, const unsigned char *mac, size_t digits)
+{
+	if (t->slot == NULL)
+		return false;
+	for (size_t i = tokset_start(t, cat, mac);; i = (i + 1) & t->mask) {
+		const struct entry *e = &t->slot[i];
+		if (e->digits == 0)
+			return false;
+		if (e->cat == cat && e->digits == digits && memcmp(e->mac, mac, digits / 2) == 0)
+			return true;
+	}
+}
+
+static void
+tokset_put(struct tokset *t, const struct entry *e)
+{
+	size_t i = tokset_start(t, e->cat, e->mac);
+
+	while (t->slot[i].digits != 0)
+		i = (i + 1) & t->mask;
+	t->slot[i] = *e;
+	t->n++;
+}
+
+static int
+tokset_add(struct tokset *t, enum nxm_pii cat, const unsigned char *mac, size_t digits)
+{
+	struct entry e;
+
+	if (t->slot == NULL || (t->n + 1) * 2 > t->mask + 1) {
+		struct tokset bigger = {.mask = t->slot == NULL ? 1023 : 2 * t->mask + 1};
+		if ((bigger.slot = calloc(bigger.mask + 1, sizeof(*bigger.slot))) == NULL) {
+			nxm_log_err("out of memory");
+			return -1;
+		}
+		for (size_t i = 0; t->slot != NULL && i <= t->mask; i++)
+			if (t->slot[i].digits != 0)
+				tokset_put(&bigger, &t->slot[i]);
+		free(t->slot);
+		*t = bigger;
+	}
+	memcpy(e.mac, mac, NXM_SHA256_LEN);
+	e.cat = (unsigned char)cat;
+	e.digits = (unsigned char)digits;
+	tokset_put(t, &e);
+	return 0;
+}
+
+static void
+tokset_free(struct tokset *t)
+{
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---------------------------------------------------------------- mirrors
+ *
+ * What this process knows of a session's rows: all of them up to seq.
+ * Rows never change once written, so a value found here needs no database
+ * look-up, and after reading the rows past seq under the write lock the
+ * mirror is the whole map. Holds MACs, never values. A few sessions are
+ * kept, the least recently used making room, within a budget of tokens; a
+ * session that alone exceeds it is marked and asks the database instead. */
+
+struct mirror {
+	char session[NXM_SESSION_ID_HEX + 1]; /* "": unused */
+	int64_t seq;
+	bool too_big;
+	uint64_t used;
+	struct tokset tokens;
+};
+
+static struct mirror mirrors[MIRRORS];
+static uint64_t mirror_clock;
+static size_t budget = DEFAULT_BUDGET, budget_used;
+
+static void
+mirror_drop(struct mirror *m)
+{
+	budget_used -= m->tokens.n;
+	tokset_free(&m->tokens);
+	m->seq = 0;
+}
+
+static struct mirror *
+mirror_of(const char *session)
+{
+	struct mirror *m = NULL;
+
+	for (size_t i = 0; i < MIRRORS && m == NULL; i++)
+		if (strcmp(mirrors[i].session, session) == 0)
+			m = &mirrors[i];
+	if (m == NULL) {
+		m = &mirrors[0];
+		for (size_t i = 1; i < MIRRORS; i++)
+			if (mirrors[i].used < m->used)
+				m = &mirrors[i];
+		mirror_drop(m);
+		m->too_big = false;
+		snprintf(m->session, sizeof(m->session), "%s", session);
+	}
+	m->used = ++mirror_clock;
+	return m;
+}
+
+/* Room for one more token in m: the least recently used other sessions
+ * give theirs up; false when m alone fills the budget. */
+static bool
+mirror_room(const struct mirror *m)
+{
+	while (budget_used + 1 > budget) {
+		struct mirror *victim = NULL;
+		for (size_t i = 0; i < MIRRORS; i++)
+			if (&mirrors[i] != m && mirrors[i].tokens.n > 0 &&
+			    (victim == NULL || mirrors[i].used < victim->used))
+				victim = &mirrors[i];
+		if (victim == NULL)
+			return false;
+		mirror_drop(victim);
+	}
+	return true;
+}
+
+/* Adds a token to m; 1 when m has just outgrown the budget (it is then
+ * emptied and marked), 0 when added, -1 on error. */
+static int
+mirror_add(struct mirror *m, enum nxm_pii cat, const unsigned char *mac, size_t digits)
+{
+	if (!mirror_room(m)) {
+		mirror_drop(m);
+		m->too_big = true;
+		return 1;
+	}
+	if (tokset_add(&m->tokens, cat, mac, digits) == -1)
+		return -1;
+	budget_used++;
+	return 0;
+}
+
+void
+nxm_pii_store_forget(void)
+{
+	for (size_t i = 0; i < MIRRORS; i++) {
+		mirror_drop(&mirrors[i]);
+		memset(&mirrors[i], 0, sizeof(mirrors[i]));
+	}
+}
+
+void
+nxm_pii_store_set_budget(size_t tokens)
+{
+	nxm_pii_store_forget();
+	budget = tokens;
+}
+
+/* ---------------------------------------------------------------- the store */
+
+struct pending {
+	struct entry e;
+	size_t off, len; /* of its value in values */
+};
 
 struct nxm_pii_store {
 	struct nxm_app *app;
-	const struct nxm_session *s;
+	char session[NXM_SESSION_ID_HEX + 1];
+	unsigned char salt[NXM_PII_SALT_LEN];
+	unsigned char key[NXM_AEAD_KEYLEN];
+	time_t expires_at;
 	struct nxm_pii_hasher *hasher;
-	sqlite3_stmt *find, *insert, *resolve;
+	/* Holds the write lock: from the first token this request issues
+	 * until close, so no other process decides tokens of this session
+	 * meanwhile, and none resolves one of ours before it is written. */
 	bool in_tx;
-	/* IVs of this request's seals: a random 96-bit base drawn once, its
-	 * last 32 bits counting, so no two seals under the session's key share
-	 * an IV without a system call per value. */
-	unsigned char iv[NXM_AEAD_IVLEN];
-	uint32_t sealed;
+	bool db_checks; /* the session is too big for a mirror */
+	struct mirror *mirror;
+	sqlite3_stmt *find, *resolve;
+	/* The tokens this request issued, to be recorded by close. */
+	struct tokset fresh;
+	struct pending *pend;
+	size_t npend, cappend;
+	struct nxm_buf values; /* theirs, back to back; wiped */
 };
-
-static void
-stmt_done(sqlite3_stmt *st)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
 
 struct nxm_pii_store *
 nxm_pii_store_open(struct nxm_app *app, const struct nxm_session *s)
@@ -44,141 +258,139 @@ nxm_pii_store_open(struct nxm_app *app, const struct nxm_session *s)
 		return NULL;
 	}
 	st->app = app;
-	st->s = s;
+	snprintf(st->session, sizeof(st->session), "%s", s->id);
+	memcpy(st->salt, s->pii_salt, sizeof(st->salt));
+	memcpy(st->key, s->pii_key, sizeof(st->key));
+	st->expires_at = s->expires_at;
 	return st;
 }
 
-/* Statements are made on first use: most calls of a session that shows
- * personal data never touch the map. */
-static int
-ready(struct nxm_pii_store *st)
+size_t
+nxm_pii_store_pending(const struct nxm_pii_store *st)
 {
-	if (st->find != NULL)
-		return 0;
-	/* One transaction for the whole request: a page's thousands of
-	 * look-ups and inserts then share one lock and one commit. */
-	if (!st->in_tx) {
-		if (sqlite3_exec(st->app->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-			nxm_log_err("cannot begin: %s", sqlite3_errmsg(st->app->db));
-			return -1;
-		}
-		st->in_tx = true;
-	}
-	if (nxm_random(st->iv, sizeof(st->iv)) == -1 ||
-	    nxm_db_prepare(st->app->db,
-	                   "SELECT value_mac FROM pii_tokens WHERE session_id = ? AND token = ?",
-	                   &st->find) == -1 ||
-	    nxm_db_prepare(st->app->db,
-	                   "INSERT INTO pii_tokens (session_id, token, value_mac, sealed_value, "
-	                   "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?) "
-	                   "ON CONFLICT (session_id, token) DO NOTHING",
-	                   &st->insert) == -1 ||
-	    nxm_db_prepare(st->app->db,
-	                   "SELECT sealed_value FROM pii_tokens WHERE session_id = ? AND token = ? "
-	                   "AND expires_at > ?",
-	                   &st->resolve) == -1) {
-		sqlite3_finalize(st->find);
-		sqlite3_finalize(st->insert);
-		sqlite3_finalize(st->resolve);
-		st->find = st->insert = st->resolve = NULL;
-		return -1;
-	}
-	return 0;
-}
-
-/* ---------------------------------------------------------------- known
- *
- * What this process has recorded or found in the map: for a session and a
- * value's MAC, how many digits its token has. Rows of pii_tokens never
- * change once written, so a value seen again (the assistant lists the same
- * members all day) needs no database look-up. Holds no value; a lost entry
- * only costs a look-up. */
-
-/* 65,536 entries of 49 bytes, 3 MiB at most: a few pages of members
- * without evictions. Half the MAC tells two values apart as surely as all
- * of it. */
-#define KNOWN_SLOTS   65536
-#define KNOWN_MAC_LEN 16
-
-struct known {
-	char session[NXM_SESSION_ID_HEX];
-	unsigned char mac[KNOWN_MAC_LEN];
-	unsigned char digits; /* 0: free */
-};
-
-static struct known known[KNOWN_SLOTS];
-
-static struct known *
-known_slot(const char *session, const unsigned char mac[NXM_SHA256_LEN])
-{
-	uint32_t h =
-	        (uint32_t)mac[4] << 24 | (uint32_t)mac[5] << 16 | (uint32_t)mac[6] << 8 | mac[7];
-
-	for (size_t i = 0; i < NXM_SESSION_ID_HEX; i++)
-		h = h * 31 + (unsigned char)session[i];
-	return &known[h % KNOWN_SLOTS];
-}
-
-static size_t
-known_digits(const char *session, const unsigned char mac[NXM_SHA256_LEN])
-{
-	const struct known *k = known_slot(session, mac);
-
-	if (k->digits == 0 || memcmp(k->session, session, NXM_SESSION_ID_HEX) != 0 ||
-	    memcmp(k->mac, mac, KNOWN_MAC_LEN) != 0)
-		return 0;
-	return k->digits;
+	return st != NULL ? st->npend : 0;
 }
 
 static void
-known_add(const char *session, const unsigned char mac[NXM_SHA256_LEN], size_t digits)
+stmt_done(sqlite3_stmt *st)
 {
-	struct known *k = known_slot(session, mac);
-
-	memcpy(k->session, session, NXM_SESSION_ID_HEX);
-	memcpy(k->mac, mac, KNOWN_MAC_LEN);
-	k->digits = (unsigned char)digits;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
-void
-nxm_pii_store_forget(void)
+/* The session's mirror (found again if another session took its place). */
+static struct mirror *
+store_mirror(struct nxm_pii_store *st)
 {
-	nxm_wipe(known, sizeof(known));
+	if (st->mirror == NULL || strcmp(st->mirror->session, st->session) != 0)
+		st->mirror = mirror_of(st->session);
+	return st->mirror;
 }
 
-int
-nxm_pii_store_close(struct nxm_pii_store *st, bool commit)
+/* Reads the session's rows past the mirror's seq into it. */
+static int
+refresh(struct nxm_pii_store *st, struct mirror *m)
 {
-	int rc = 0;
+	sqlite3_stmt *q = NULL;
+	int step, rc = -1;
 
-	if (st == NULL)
-		return 0;
-	sqlite3_finalize(st->find);
-	sqlite3_finalize(st->insert);
-	sqlite3_finalize(st->resolve);
-	if (st->in_tx && sqlite3_exec(st->app->db, commit ? "COMMIT" : "ROLLBACK", NULL, NULL,
-	                              NULL) != SQLITE_OK) {
-		nxm_log_err("cannot %s the PII tokens: %s", commit ? "commit" : "roll back",
-		            sqlite3_errmsg(st->app->db));
-		sqlite3_exec(st->app->db, "ROLLBACK", NULL, NULL, NULL);
-		rc = -1;
+	if (nxm_db_prepare(st->app->db,
+	                   "SELECT seq, token, value_mac FROM pii_tokens WHERE session_id = ? "
+	                   "AND seq > ? ORDER BY seq",
+	                   &q) == -1 ||
+	    sqlite3_bind_text(q, 1, st->session, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(q, 2, m->seq) != SQLITE_OK)
+		goto out;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *token = (const char *)sqlite3_column_text(q, 1);
+		const void *mac = sqlite3_column_blob(q, 2);
+		char expect[NXM_PII_TOKEN_MAX], name[16];
+		enum nxm_pii cat = NXM_PII_NONE;
+		const char *colon;
+		size_t digits = 0;
+		int added;
+
+		if (token == NULL || (colon = strchr(token, ':')) == NULL ||
+		    sqlite3_column_bytes(q, 2) != NXM_SHA256_LEN)
+			goto bad;
+		if ((size_t)(colon - token) < sizeof(name)) {
+			memcpy(name, token, (size_t)(colon - token));
+			name[colon - token] = '\0';
+			cat = nxm_pii_from_name(name);
+			digits = strlen(colon + 1);
+		}
+		if (cat == NXM_PII_NONE || digits < NXM_PII_TOKEN_DIGITS ||
+		    digits > NXM_PII_TOKEN_DIGITS_MAX ||
+		    nxm_pii_token_key(cat, mac, digits, expect, sizeof(expect)) == -1 ||
+		    strcmp(expect, token) != 0)
+			goto bad;
+		if ((added = mirror_add(m, cat, mac, digits)) == -1)
+			goto out;
+		if (added == 1)
+			break; /* too big: st asks the database from now on */
+		m->seq = sqlite3_column_int64(q, 0);
 	}
-	if (st->in_tx && (!commit || rc == -1))
-		nxm_pii_store_forget(); /* entries of this request name rows that are not there */
-	nxm_pii_hasher_free(st->hasher);
-	free(st);
+	if (m->too_big || step == SQLITE_DONE)
+		rc = 0;
+	else
+		nxm_log_err("%s", sqlite3_errmsg(st->app->db));
+	goto out;
+bad:
+	nxm_log_err("a row of pii_tokens does not match its MAC");
+out:
+	sqlite3_finalize(q);
 	return rc;
 }
 
-/* 1 when token stands for mac, 0 when it is free, 2 when it stands for
- * another value, -1 on error. */
+/* Takes the write lock and makes the session's mirror whole, once per
+ * request: before the first token this request issues. */
 static int
-token_state(struct nxm_pii_store *st, const char *token, const unsigned char mac[NXM_SHA256_LEN])
+begin(struct nxm_pii_store *st)
+{
+	struct mirror *m;
+
+	if (st->in_tx)
+		return 0;
+	if (sqlite3_exec(st->app->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		nxm_log_err("cannot begin: %s", sqlite3_errmsg(st->app->db));
+		return -1;
+	}
+	st->in_tx = true;
+	m = store_mirror(st);
+	if (!m->too_big && refresh(st, m) == -1) {
+		mirror_drop(m); /* partly read: read it all next time */
+		return -1;
+	}
+	st->db_checks = m->too_big;
+	if (st->db_checks && st->find == NULL &&
+	    nxm_db_prepare(st->app->db,
+	                   "SELECT value_mac FROM pii_tokens WHERE session_id = ? AND token = ?",
+	                   &st->find) == -1)
+		return -1;
+	return 0;
+}
+
+/* The digits of the token (cat, mac) already has in this session, as far
+ * as memory tells; 0 when unknown there. */
+static size_t
+known(struct nxm_pii_store *st, enum nxm_pii cat, const unsigned char *mac)
+{
+	size_t d = tokset_digits(&st->fresh, cat, mac);
+
+	if (d != 0 || st->db_checks)
+		return d;
+	return tokset_digits(&store_mirror(st)->tokens, cat, mac);
+}
+
+/* For sessions without a mirror: 1 when key stands for mac in the table, 0
+ * when it is free there, 2 when it stands for another value, -1 on error. */
+static int
+claimed_in_db(struct nxm_pii_store *st, const char *key, const unsigned char *mac)
 {
 	int step, rc = -1;
 
-	if (sqlite3_bind_text(st->find, 1, st->s->id, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st->find, 2, token, -1, SQLITE_STATIC) != SQLITE_OK)
+	if (sqlite3_bind_text(st->find, 1, st->session, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st->find, 2, key, -1, SQLITE_STATIC) != SQLITE_OK)
 		goto out;
 	step = sqlite3_step(st->find);
 	if (step == SQLITE_DONE)
@@ -196,68 +408,65 @@ out:
 	return rc;
 }
 
-/* The associated data binds a sealed value to its session and token, so a
- * row copied to another token or session does not open. */
 static int
-aad_of(const struct nxm_pii_store *st, const char *token, char *aad, size_t aadsz)
+add_pending(struct nxm_pii_store *st, enum nxm_pii cat, const unsigned char *mac, size_t digits,
+            const char *value, size_t len)
 {
-	int n = snprintf(aad, aadsz, "%s|%s", st->s->id, token);
+	struct pending *p;
 
-	return n < 0 || (size_t)n >= aadsz ? -1 : n;
-}
-
-/* The next IV: the base with the count added to its last 32 bits. */
-static int
-next_iv(struct nxm_pii_store *st, unsigned char iv[NXM_AEAD_IVLEN])
-{
-	uint32_t c;
-
-	if (st->sealed == UINT32_MAX)
+	if (st->npend == st->cappend) {
+		size_t cap = st->cappend == 0 ? 256 : 2 * st->cappend;
+		struct pending *more;
+		if (cap > PENDING_MAX || (more = realloc(st->pend, cap * sizeof(*more))) == NULL) {
+			nxm_log_err("too many new tokens in one request");
+			return -1;
+		}
+		st->pend = more;
+		st->cappend = cap;
+	}
+	p = &st->pend[st->npend];
+	memcpy(p->e.mac, mac, NXM_SHA256_LEN);
+	p->e.cat = (unsigned char)cat;
+	p->e.digits = (unsigned char)digits;
+	p->off = st->values.len;
+	p->len = len;
+	if (nxm_buf_append(&st->values, value, len) == -1 ||
+	    tokset_add(&st->fresh, cat, mac, digits) == -1)
 		return -1;
-	memcpy(iv, st->iv, NXM_AEAD_IVLEN);
-	c = ((uint32_t)iv[8] << 24 | (uint32_t)iv[9] << 16 | (uint32_t)iv[10] << 8 | iv[11]) +
-	    st->sealed++;
-	iv[8] = (unsigned char)(c >> 24);
-	iv[9] = (unsigned char)(c >> 16);
-	iv[10] = (unsigned char)(c >> 8);
-	iv[11] = (unsigned char)c;
+	st->npend++;
 	return 0;
 }
 
-/* Records token for value unless the session has it already: 1 when
- * recorded, 0 when the token was there (for this value or another), -1 on
- * error. */
-static int
-record(struct nxm_pii_store *st, const char *token, const unsigned char mac[NXM_SHA256_LEN],
-       const char *value, size_t len)
+/* Decides the token of a value this session has not shown yet (the lock
+ * is held and the mirror whole): 8 digits unless taken by another value,
+ * else 4 more at a time. Returns its digits, 0 on error. */
+static size_t
+issue(struct nxm_pii_store *st, enum nxm_pii cat, const unsigned char *mac, const char *value,
+      size_t len)
 {
-	unsigned char small[512], *blob = small;
-	char aad[256];
-	int aadlen, rc = -1;
-	size_t bloblen = NXM_AEAD_IVLEN + len + NXM_AEAD_TAGLEN;
+	const struct mirror *m = st->db_checks ? NULL : store_mirror(st);
 
-	if (bloblen > sizeof(small) && (blob = malloc(bloblen)) == NULL)
-		goto out;
-	if ((aadlen = aad_of(st, token, aad, sizeof(aad))) == -1 || next_iv(st, blob) == -1 ||
-	    nxm_aead_seal(st->s->pii_key, blob, aad, (size_t)aadlen, value, len,
-	                  blob + NXM_AEAD_IVLEN, blob + NXM_AEAD_IVLEN + len) == -1)
-		goto out;
-	if (sqlite3_bind_text(st->insert, 1, st->s->id, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st->insert, 2, token, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_blob(st->insert, 3, mac, NXM_SHA256_LEN, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_blob(st->insert, 4, blob, (int)bloblen, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st->insert, 5, st->app->now()) != SQLITE_OK ||
-	    sqlite3_bind_int64(st->insert, 6, st->s->expires_at) != SQLITE_OK ||
-	    sqlite3_step(st->insert) != SQLITE_DONE) {
-		nxm_log_err("cannot record a token: %s", sqlite3_errmsg(st->app->db));
-		goto out;
+	for (size_t d = NXM_PII_TOKEN_DIGITS; d <= NXM_PII_TOKEN_DIGITS_MAX; d += 4) {
+		char key[NXM_PII_TOKEN_MAX];
+		int state = 0;
+
+		if (tokset_taken(&st->fresh, cat, mac, d))
+			continue;
+		if (m != NULL) {
+			if (tokset_taken(&m->tokens, cat, mac, d))
+				continue;
+		} else if (nxm_pii_token_key(cat, mac, d, key, sizeof(key)) == -1 ||
+		           (state = claimed_in_db(st, key, mac)) == -1) {
+			return 0;
+		}
+		if (state == 1)
+			return d; /* recorded already */
+		if (state == 2)
+			continue;
+		return add_pending(st, cat, mac, d, value, len) == -1 ? 0 : d;
 	}
-	rc = sqlite3_changes(st->app->db) == 1 ? 1 : 0;
-out:
-	stmt_done(st->insert);
-	if (blob != small)
-		free(blob);
-	return rc;
+	nxm_log_err("every length of a token is taken");
+	return 0;
 }
 
 int
@@ -266,51 +475,215 @@ nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t le
 {
 	struct nxm_pii_store *st = arg;
 	unsigned char mac[NXM_SHA256_LEN];
-	char token[NXM_PII_TOKEN_MAX];
 	size_t digits;
-	int state = -1;
 
 	if (len > VALUE_MAX ||
-	    (st->hasher == NULL && (st->hasher = nxm_pii_hasher_new(st->s->pii_salt)) == NULL) ||
+	    (st->hasher == NULL && (st->hasher = nxm_pii_hasher_new(st->salt)) == NULL) ||
 	    nxm_pii_hasher_mac(st->hasher, cat, value, len, mac) == -1)
 		return -1;
-	if ((digits = known_digits(st->s->id, mac)) != 0)
-		return nxm_pii_token_key(cat, mac, digits, token, sizeof(token)) == -1 ||
-		                       nxm_pii_token_from_key(token, out, outsz) == -1
-		               ? -1
-		               : 0;
-	if (ready(st) == -1)
-		return -1;
-	/* The 8-digit token is the first 32 bits of the MAC; on a collision
-	 * inside the session, more of the MAC is used. */
-	for (digits = NXM_PII_TOKEN_DIGITS; digits <= 2 * NXM_SHA256_LEN; digits += 4) {
-		int added;
-		/* Recording first: a value seen for the first time (every value
-		 * of a new page) then costs one statement, not two. */
-		if (nxm_pii_token_key(cat, mac, digits, token, sizeof(token)) == -1 ||
-		    (added = record(st, token, mac, value, len)) == -1)
+	/* Most values of a session are seen again and again: memory answers.
+	 * A new one needs the lock and the session's latest rows first. */
+	if ((digits = known(st, cat, mac)) == 0) {
+		if (begin(st) == -1)
 			return -1;
-		if (added == 1) {
-			state = 1;
-			break;
-		}
-		if ((state = token_state(st, token, mac)) == -1 || state == 0)
+		if ((digits = known(st, cat, mac)) == 0 &&
+		    (digits = issue(st, cat, mac, value, len)) == 0)
 			return -1;
-		if (state == 1)
-			break;
 	}
-	if (state == 2 || nxm_pii_token_from_key(token, out, outsz) == -1)
-		return -1;
-	/* A row recorded here is known once the transaction commits; the
-	 * commit failing ends the process's trust in it (see close). */
-	known_add(st->s->id, mac, digits);
-	return 0;
+	return nxm_pii_token_of_mac(cat, mac, digits, out, outsz);
 }
 
-/* The value token stands for, malloc'ed and NUL-terminated; 1 when the
- * session has no such token, -1 on error. */
+/* The associated data binds a sealed value to its session and token, so a
+ * row copied to another token or session does not open. */
 static int
-lookup(struct nxm_pii_store *st, const char *token, char **value)
+aad_of(const struct nxm_pii_store *st, const char *token, char *aad, size_t aadsz)
+{
+	int n = snprintf(aad, aadsz, "%s|%s", st->session, token);
+
+	return n < 0 || (size_t)n >= aadsz ? -1 : n;
+}
+
+/* The session's highest seq, under the lock. */
+static int
+last_seq(struct nxm_pii_store *st, int64_t *seq)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = -1;
+
+	if (nxm_db_prepare(st->app->db,
+	                   "SELECT coalesce(max(seq), 0) FROM pii_tokens WHERE session_id = ?",
+	                   &q) == 0 &&
+	    sqlite3_bind_text(q, 1, st->session, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(q, 0);
+		rc = 0;
+	} else {
+		nxm_log_err("%s", sqlite3_errmsg(st->app->db));
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Seals one pending value into blob (IV, ciphertext, tag). The IVs of a
+ * request are a random 96-bit base, drawn once, with the row's place added
+ * to its last 32 bits: no two seals under the session's key share one. */
+static int
+seal(struct nxm_pii_store *st, struct nxm_aead_sealer *sealer,
+     const unsigned char base[NXM_AEAD_IVLEN], size_t i, const char *token, unsigned char *blob)
+{
+	const struct pending *p = &st->pend[i];
+	char aad[256];
+	int aadlen;
+	uint32_t c;
+
+	memcpy(blob, base, NXM_AEAD_IVLEN);
+	c = ((uint32_t)blob[8] << 24 | (uint32_t)blob[9] << 16 | (uint32_t)blob[10] << 8 |
+	     blob[11]) +
+	    (uint32_t)i;
+	blob[8] = (unsigned char)(c >> 24);
+	blob[9] = (unsigned char)(c >> 16);
+	blob[10] = (unsigned char)(c >> 8);
+	blob[11] = (unsigned char)c;
+	return (aadlen = aad_of(st, token, aad, sizeof(aad))) == -1 ||
+	                       nxm_aead_sealer_seal(sealer, blob, aad, (size_t)aadlen,
+	                                            st->values.data + p->off, p->len,
+	                                            blob + NXM_AEAD_IVLEN,
+	                                            blob + NXM_AEAD_IVLEN + p->len) == -1
+	               ? -1
+	               : 0;
+}
+
+/* The order of the tokens' keys ("<CATEGORY>:<hex>"): hex digits sort as
+ * the bytes they show, and a shorter token before a longer one it starts. */
+static int
+key_order(const void *a, const void *b)
+{
+	const struct entry *x = &((const struct pending *)a)->e,
+	                   *y = &((const struct pending *)b)->e;
+	size_t n = (x->digits < y->digits ? x->digits : y->digits) / 2;
+	int c = x->cat == y->cat ? 0 : strcmp(nxm_pii_name(x->cat), nxm_pii_name(y->cat));
+
+	if (c == 0)
+		c = memcmp(x->mac, y->mac, n);
+	return c != 0 ? c : (int)x->digits - (int)y->digits;
+}
+
+/* Writes the pending tokens as rows base + 1, base + 2, ... in the order
+ * of their keys, so that the index on tokens is filled leaf after leaf
+ * rather than at random. */
+static int
+record(struct nxm_pii_store *st, int64_t base)
+{
+	unsigned char iv[NXM_AEAD_IVLEN], small[512], *blob = NULL;
+	struct nxm_aead_sealer *sealer = NULL;
+	sqlite3_stmt *ins = NULL;
+	time_t now = st->app->now();
+	int rc = -1;
+
+	qsort(st->pend, st->npend, sizeof(*st->pend), key_order);
+	if (st->npend > UINT32_MAX || nxm_random(iv, sizeof(iv)) == -1 ||
+	    (sealer = nxm_aead_sealer_new(st->key)) == NULL ||
+	    nxm_db_prepare(st->app->db,
+	                   "INSERT INTO pii_tokens (session_id, seq, token, value_mac, "
+	                   "sealed_value, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+	                   &ins) == -1)
+		goto out;
+	for (size_t i = 0; i < st->npend; i++) {
+		const struct pending *p = &st->pend[i];
+		size_t bloblen = NXM_AEAD_IVLEN + p->len + NXM_AEAD_TAGLEN;
+		char key[NXM_PII_TOKEN_MAX];
+
+		blob = bloblen <= sizeof(small) ? small : malloc(bloblen);
+		if (blob == NULL ||
+		    nxm_pii_token_key(p->e.cat, p->e.mac, p->e.digits, key, sizeof(key)) == -1 ||
+		    seal(st, sealer, iv, i, key, blob) == -1)
+			goto out;
+		if (sqlite3_bind_text(ins, 1, st->session, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(ins, 2, base + 1 + (int64_t)i) != SQLITE_OK ||
+		    sqlite3_bind_text(ins, 3, key, -1, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_blob(ins, 4, p->e.mac, NXM_SHA256_LEN, SQLITE_STATIC) !=
+		            SQLITE_OK ||
+		    sqlite3_bind_blob(ins, 5, blob, (int)bloblen, SQLITE_STATIC) != SQLITE_OK ||
+		    sqlite3_bind_int64(ins, 6, now) != SQLITE_OK ||
+		    sqlite3_bind_int64(ins, 7, st->expires_at) != SQLITE_OK ||
+		    sqlite3_step(ins) != SQLITE_DONE) {
+			nxm_log_err("cannot record a token: %s", sqlite3_errmsg(st->app->db));
+			goto out;
+		}
+		stmt_done(ins);
+		if (blob != small)
+			free(blob);
+		blob = NULL;
+	}
+	rc = 0;
+out:
+	if (blob != small)
+		free(blob);
+	sqlite3_finalize(ins);
+	nxm_aead_sealer_free(sealer);
+	return rc;
+}
+
+/* After the commit: the mirror learns this request's tokens, unless it
+ * has moved on (evicted, or too big) and will read them from the table. */
+static void
+merge(struct nxm_pii_store *st, int64_t base)
+{
+	struct mirror *m = store_mirror(st);
+
+	if (m->too_big || m->seq != base)
+		return;
+	for (size_t i = 0; i < st->npend; i++) {
+		const struct entry *e = &st->pend[i].e;
+		int added = mirror_add(m, e->cat, e->mac, e->digits);
+		if (added != 0) {
+			if (added == -1)
+				mirror_drop(m);
+			return;
+		}
+	}
+	m->seq = base + (int64_t)st->npend;
+}
+
+int
+nxm_pii_store_close(struct nxm_pii_store *st, bool commit)
+{
+	int64_t base = 0;
+	int rc = 0;
+
+	if (st == NULL)
+		return 0;
+	sqlite3_finalize(st->find);
+	sqlite3_finalize(st->resolve);
+	if (st->in_tx) {
+		if (commit && st->npend > 0 &&
+		    (last_seq(st, &base) == -1 || record(st, base) == -1))
+			commit = false, rc = -1;
+		if (sqlite3_exec(st->app->db, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			nxm_log_err("cannot %s the PII tokens: %s", commit ? "commit" : "roll back",
+			            sqlite3_errmsg(st->app->db));
+			sqlite3_exec(st->app->db, "ROLLBACK", NULL, NULL, NULL);
+			commit = false, rc = -1;
+		}
+		if (commit && st->npend > 0)
+			merge(st, base);
+	}
+	tokset_free(&st->fresh);
+	free(st->pend);
+	nxm_buf_free(&st->values);
+	nxm_pii_hasher_free(st->hasher);
+	nxm_wipe(st, sizeof(*st));
+	free(st);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- resolving */
+
+/* The value of key, from the table: malloc'ed and NUL-terminated in
+ * *value; 1 when the session has no such token, -1 on error. */
+static int
+read_value(struct nxm_pii_store *st, const char *key, char **value)
 {
 	unsigned char *pt = NULL;
 	const unsigned char *blob;
@@ -318,24 +691,32 @@ lookup(struct nxm_pii_store *st, const char *token, char **value)
 	int aadlen, step, rc = -1;
 	size_t bloblen, len;
 
-	if (ready(st) == -1 || (aadlen = aad_of(st, token, aad, sizeof(aad))) == -1 ||
-	    sqlite3_bind_text(st->resolve, 1, st->s->id, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_text(st->resolve, 2, token, -1, SQLITE_STATIC) != SQLITE_OK ||
+	if ((st->resolve == NULL &&
+	     nxm_db_prepare(
+	             st->app->db,
+	             "SELECT sealed_value FROM pii_tokens WHERE session_id = ? AND token = ? "
+	             "AND expires_at > ?",
+	             &st->resolve) == -1) ||
+	    (aadlen = aad_of(st, key, aad, sizeof(aad))) == -1 ||
+	    sqlite3_bind_text(st->resolve, 1, st->session, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st->resolve, 2, key, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(st->resolve, 3, st->app->now()) != SQLITE_OK)
 		goto out;
 	if ((step = sqlite3_step(st->resolve)) == SQLITE_DONE) {
 		rc = 1;
 		goto out;
 	}
-	if (step != SQLITE_ROW)
+	if (step != SQLITE_ROW) {
+		nxm_log_err("%s", sqlite3_errmsg(st->app->db));
 		goto out;
+	}
 	blob = sqlite3_column_blob(st->resolve, 0);
 	bloblen = (size_t)sqlite3_column_bytes(st->resolve, 0);
 	if (bloblen < NXM_AEAD_IVLEN + NXM_AEAD_TAGLEN)
 		goto out;
 	len = bloblen - NXM_AEAD_IVLEN - NXM_AEAD_TAGLEN;
 	if ((pt = malloc(len + 1)) == NULL ||
-	    nxm_aead_open(st->s->pii_key, blob, aad, (size_t)aadlen, blob + NXM_AEAD_IVLEN, len,
+	    nxm_aead_open(st->key, blob, aad, (size_t)aadlen, blob + NXM_AEAD_IVLEN, len,
 	                  blob + NXM_AEAD_IVLEN + len, pt) == -1) {
 		nxm_log_err("a sealed value does not open");
 		goto out;
@@ -347,6 +728,28 @@ lookup(struct nxm_pii_store *st, const char *token, char **value)
 out:
 	stmt_done(st->resolve);
 	free(pt);
+	return rc;
+}
+
+/* As read_value, but a token not found is looked for once more after
+ * waiting for the write lock: the request that showed it may have sent its
+ * answer and not yet written its rows (it holds the lock until it has). */
+static int
+lookup(struct nxm_pii_store *st, const char *key, char **value)
+{
+	int rc = read_value(st, key, value);
+
+	if (rc != 1 || st->in_tx)
+		return rc;
+	if (sqlite3_exec(st->app->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		nxm_log_err("cannot begin: %s", sqlite3_errmsg(st->app->db));
+		return -1;
+	}
+	rc = read_value(st, key, value);
+	if (sqlite3_exec(st->app->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		nxm_log_err("cannot end: %s", sqlite3_errmsg(st->app->db));
+		sqlite3_exec(st->app->db, "ROLLBACK", NULL, NULL, NULL);
+	}
 	return rc;
 }
 

@@ -1,7 +1,16 @@
 /* The session's reverse map of personal-data tokens (table pii_tokens):
  * issuing a token for a value, as the redactor's callback, and resolving
  * tokens the assistant passes back in tool arguments. Values are sealed
- * under the session's pii_key, so the database alone reveals none. */
+ * under the session's pii_key, so the database alone reveals none.
+ *
+ * A store serves one request. Tokens are decided in memory: the process
+ * keeps, per session, the tokens recorded so far (read from the table, a
+ * session's new rows only, once the store holds the write lock), so a page
+ * of new values costs no database look-up per value. The new rows are
+ * written by nxm_pii_store_close, which the mcp program runs after its
+ * answer has been sent: the write lock, taken before the first new token
+ * was decided, makes any request that passes one of those tokens back wait
+ * for them (see nxm_pii_store_resolve_json). */
 #ifndef NXM_PII_STORE_H
 #define NXM_PII_STORE_H
 
@@ -16,29 +25,39 @@
 
 struct nxm_pii_store;
 
-/* One per request; writes happen in one transaction, committed by
- * nxm_pii_store_close. NULL on error. */
+/* One per request. Copies what it needs of s (which may then be cleared).
+ * NULL on error. */
 struct nxm_pii_store *nxm_pii_store_open(struct nxm_app *app, const struct nxm_session *s);
-/* Commits (or rolls back when commit is false) and frees. -1 when the
- * commit failed: then the tokens issued may not resolve later. */
+/* Records the tokens issued (when commit is true) and ends the
+ * transaction, then frees and wipes. -1 when recording failed: the tokens
+ * issued then do not resolve (the assistant is told so when it passes one
+ * back). NULL is a no-op. */
 int nxm_pii_store_close(struct nxm_pii_store *st, bool commit);
+/* The number of tokens this request issued that close will record. */
+size_t nxm_pii_store_pending(const struct nxm_pii_store *st);
 
-/* The token for value (NUL-terminated, in out), issued and recorded if new.
- * Same value and category, same token, for the whole session; a token
- * already standing for another value is lengthened, never shared. Has the
- * signature of the redactor's tokenize callback (arg is the store). */
+/* The token for value (NUL-terminated, in out). Same value and category,
+ * same token, for the whole session; a token already standing for another
+ * value is lengthened, never shared. Has the signature of the redactor's
+ * tokenize callback (arg is the store). */
 int nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t len, char *out,
                            size_t outsz);
-
-/* Forgets which tokens this process knows are recorded (they are then
- * looked up again): after a rollback, and for tests that edit the table. */
-void nxm_pii_store_forget(void);
 
 /* Replaces, in place, every token found in the strings of v (object
  * values, array elements, at any depth; also inside longer strings) by the
  * value it stands for. -1 with a message in err when a token is not one
  * this session issued (from another session, expired, or made up): such a
- * token must never reach Nexudus. */
+ * token must never reach Nexudus. A token not found is looked for again
+ * once the write lock is free, in case the request that issued it is still
+ * recording it. */
 int nxm_pii_store_resolve_json(struct nxm_pii_store *st, json_t *v, char *err, size_t errlen);
+
+/* Forgets what this process knows of every session's tokens (they are then
+ * read again): for tests that edit the table behind its back. */
+void nxm_pii_store_forget(void);
+/* How many tokens, over all sessions, the process keeps in memory (65,536
+ * by default, about 4.5 MiB at most); a session that alone needs more is
+ * served by database look-ups. For tests. */
+void nxm_pii_store_set_budget(size_t tokens);
 
 #endif

@@ -178,6 +178,19 @@ nxm_pii_token_key(enum nxm_pii cat, const unsigned char mac[NXM_SHA256_LEN], siz
 }
 
 int
+nxm_pii_token_of_mac(enum nxm_pii cat, const unsigned char mac[NXM_SHA256_LEN], size_t hexdigits,
+                     char *out, size_t outsz)
+{
+	char hex[NXM_PII_TOKEN_DIGITS_MAX + 1];
+
+	if (mac == NULL || hexdigits < NXM_PII_TOKEN_DIGITS ||
+	    hexdigits > NXM_PII_TOKEN_DIGITS_MAX || hexdigits % 2 != 0)
+		return -1;
+	to_hex(mac, hexdigits / 2, hex);
+	return nxm_pii_token_format(cat, hex, hexdigits, out, outsz);
+}
+
+int
 nxm_pii_token_from_key(const char *key, char *out, size_t outsz)
 {
 	const char *colon;
@@ -273,14 +286,12 @@ nxm_pii_hasher_token(struct nxm_pii_hasher *h, enum nxm_pii cat, const char *val
                      size_t hexdigits, char *out, size_t outsz)
 {
 	unsigned char mac[NXM_SHA256_LEN];
-	char hex[NXM_PII_TOKEN_DIGITS_MAX + 1];
 	int rc;
 
 	if (hexdigits < NXM_PII_TOKEN_DIGITS || hexdigits > NXM_PII_TOKEN_DIGITS_MAX ||
 	    hexdigits % 2 != 0 || nxm_pii_hasher_mac(h, cat, value, len, mac) == -1)
 		return -1;
-	to_hex(mac, hexdigits / 2, hex);
-	rc = nxm_pii_token_format(cat, hex, hexdigits, out, outsz);
+	rc = nxm_pii_token_of_mac(cat, mac, hexdigits, out, outsz);
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return rc;
 }

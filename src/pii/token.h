@@ -43,6 +43,9 @@ size_t nxm_pii_token_len(const char *s, size_t len);
 /* Keys: "<CATEGORY>:<hex>". */
 int nxm_pii_token_key(enum nxm_pii cat, const unsigned char mac[NXM_SHA256_LEN], size_t hexdigits,
                       char *out, size_t outsz);
+/* The token whose hex is the first hexdigits/2 bytes of mac. */
+int nxm_pii_token_of_mac(enum nxm_pii cat, const unsigned char mac[NXM_SHA256_LEN],
+                         size_t hexdigits, char *out, size_t outsz);
 /* The token of a key (key NUL-terminated), and the key of a token
  * (strict, as nxm_pii_token_parse). */
 int nxm_pii_token_from_key(const char *key, char *out, size_t outsz);

@@ -82,6 +82,11 @@ serve_cgi(const struct nxm_program *prog, struct nxm_app *app)
 		nxm_log_err("cannot write the response: %s", strerror(errno));
 	else
 		rc = 0;
+	/* The web server ends the response at end of file on our stdout;
+	 * what the handler deferred then no longer delays it. */
+	if (close(STDOUT_FILENO) == -1)
+		nxm_log_warn("close(stdout): %s", strerror(errno));
+	nxm_response_run_deferred(&resp);
 	nxm_buf_free(&out);
 	nxm_response_free(&resp);
 	return rc;
@@ -115,8 +120,11 @@ serve_fcgi(const struct nxm_program *prog, struct nxm_app *app)
 		    FCGX_PutStr(out.data, (int)out.len, rq.out) != (int)out.len)
 			nxm_log_warn("cannot write the response (client gone?)");
 		nxm_buf_free(&out);
-		nxm_response_free(&resp);
+		/* The web server has the whole response once the request is
+		 * finished; deferred work runs after that. */
 		FCGX_Finish_r(&rq);
+		nxm_response_run_deferred(&resp);
+		nxm_response_free(&resp);
 	}
 	FCGX_Free(&rq, 1);
 	return 0;

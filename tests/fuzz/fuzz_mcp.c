@@ -67,6 +67,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (method != NULL && strcmp(method, "tools/call") == 0)
 		goto out;
 	json_decref(nxm_mcp_dispatch(&ctx, msg));
+	nxm_mcp_ctx_release(&ctx, NULL);
 out:
 	json_decref(msg);
 	nxm_request_free(&req);

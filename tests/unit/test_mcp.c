@@ -32,6 +32,7 @@ call(const char *text)
 	assert_non_null(msg);
 	ctx.http_status = 0;
 	out = nxm_mcp_dispatch(&ctx, msg);
+	nxm_mcp_ctx_release(&ctx, NULL);
 	json_decref(msg);
 	return out;
 }
@@ -260,6 +261,7 @@ tool(const char *name, const char *args)
 	assert_non_null(a);
 	ctx.http_status = 0;
 	r = nxm_tool_call(&ctx, name, a);
+	nxm_mcp_ctx_release(&ctx, NULL);
 	json_decref(a);
 	return r;
 }
@@ -345,14 +347,14 @@ test_scope_and_redaction(void **state)
 	/* Every result says whether personal data is redacted (the redaction
 	 * itself: test_pii_*, tests/integration/pii.sh). */
 	r = tool("nexudus_list_entities", "{}");
-	assert_true(json_is_false(json_object_get(
-	        json_object_get(r, "_meta"), NXM_META_PII_REDACTED)));
+	assert_true(
+	        json_is_false(json_object_get(json_object_get(r, "_meta"), NXM_META_PII_REDACTED)));
 	json_decref(r);
 	session.allow_pii = false;
 	r = tool("nexudus_list_entities", "{}");
 	assert_true(json_is_false(json_object_get(r, "isError")));
-	assert_true(json_is_true(json_object_get(
-	        json_object_get(r, "_meta"), NXM_META_PII_REDACTED)));
+	assert_true(
+	        json_is_true(json_object_get(json_object_get(r, "_meta"), NXM_META_PII_REDACTED)));
 	json_decref(r);
 	session.allow_pii = true;
 	session.can_write = false;
