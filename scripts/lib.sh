@@ -279,8 +279,9 @@ nxm_apache_start() {
 	NXM_SERVER_PID=$!
 }
 
-# nxm_server_start STATE PORT lighttpd|apache: configures and starts the web
-# server in front of the programs (Apache with mod_fcgid).
+# nxm_server_start STATE PORT lighttpd|apache|apache-cgi: configures and
+# starts the web server in front of the programs (apache: mod_fcgid;
+# apache-cgi: plain CGI through mod_cgid, one process per request).
 nxm_server_start() {
 	local state=$1 port=$2 server=$3
 	case $server in
@@ -291,6 +292,10 @@ nxm_server_start() {
 	apache)
 		nxm_apache_conf "$state" "$port" fcgid
 		nxm_apache_start "$state" fcgid
+		;;
+	apache-cgi)
+		nxm_apache_conf "$state" "$port" cgi
+		nxm_apache_start "$state" cgi
 		;;
 	*) nxm_die "unknown web server $server" ;;
 	esac

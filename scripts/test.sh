@@ -84,9 +84,9 @@ echo "== integration: lighttpd, Apache mod_fcgid, mod_proxy_fcgi, mod_cgid over 
 run_logged "$B/integration.log" bash "$NXM_SRC/tests/integration/run.sh" "$B/test" "$NXM_SRC"
 count_tap "integration" $? "$B/integration.log"
 
-echo "== OAuth server end to end (lighttpd and Apache, simulator upstream)"
+echo "== OAuth server end to end (lighttpd, Apache mod_fcgid and plain CGI, simulator upstream)"
 : >"$B/oauth.log"
-for server in lighttpd apache; do
+for server in lighttpd apache apache-cgi; do
 	bash "$NXM_SRC/tests/integration/oauth.sh" "$B/test" "$NXM_SRC" "$server" 2>&1 | tee -a "$B/oauth.log"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || echo "not ok - oauth suite under $server exited with an error" >>"$B/oauth.log"
 done

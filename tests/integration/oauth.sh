@@ -488,6 +488,12 @@ req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/js
 RS=$(hdr Mcp-Session-Id)
 req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $RS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":5}}}'
 check_jq "redacted session: records come with tokens, never e-mail addresses" '.result.isError == false and (.result.structuredContent.Records[0].Email | test("^«PII:EMAIL:[0-9a-f]{8,}»$")) and (tostring | test("@example") | not) and .result._meta["nexmcp/personalDataRedacted"] == true'
+# The tokens of that answer are recorded after it was sent; passed back at
+# once (by another process, under CGI) they must still resolve.
+EMAIL_TOKEN=$(jq -r '.result.structuredContent.Records[0].Email' "$BODY")
+MEMBER_ID=$(jq -r '.result.structuredContent.Records[0].Id' "$BODY")
+req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $RS" --data "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$EMAIL_TOKEN\"}}}}"
+check_jq "redacted session: an e-mail token passed straight back finds its member" ".result.isError == false and (.result.structuredContent.Records | length) == 1 and .result.structuredContent.Records[0].Id == $MEMBER_ID and .result.structuredContent.Records[0].Email == \"$EMAIL_TOKEN\""
 # a read-only session may read but not write
 authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on --data read_only=on --data allow_pii=on
