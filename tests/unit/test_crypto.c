@@ -229,6 +229,46 @@ test_aead_seal_vectors(void **state)
 	}
 }
 
+/* A sealer keeps the key schedule across messages: each message sealed
+ * through it, again and again and under other IVs, is what a one-shot seal
+ * gives. */
+static void
+test_aead_sealer(void **state)
+{
+	for (size_t i = 0; i < NXM_ARRAY_LEN(gcm_vectors); i++) {
+		struct gcm_case c;
+		struct nxm_aead_sealer *s;
+		unsigned char ct[64], tag[16], ct1[64], tag1[16], iv[12];
+
+		gcm_load(&gcm_vectors[i], &c);
+		s = nxm_aead_sealer_new(c.key);
+		assert_non_null(s);
+		for (int round = 0; round < 3; round++) {
+			memset(ct, 0, sizeof(ct));
+			assert_int_equal(nxm_aead_sealer_seal(s, c.iv, c.aad, c.aadlen, c.pt,
+			                                      c.ptlen, ct, tag),
+			                 0);
+			if (c.ptlen > 0)
+				assert_memory_equal(ct, c.ct, c.ptlen);
+			assert_memory_equal(tag, c.tag, 16);
+			memcpy(iv, c.iv, sizeof(iv));
+			iv[11] ^= (unsigned char)(round + 1);
+			assert_int_equal(nxm_aead_sealer_seal(s, iv, c.aad, c.aadlen, c.pt, c.ptlen,
+			                                      ct, tag),
+			                 0);
+			assert_int_equal(
+			        nxm_aead_seal(c.key, iv, c.aad, c.aadlen, c.pt, c.ptlen, ct1, tag1),
+			        0);
+			if (c.ptlen > 0)
+				assert_memory_equal(ct, ct1, c.ptlen);
+			assert_memory_equal(tag, tag1, 16);
+			assert_memory_not_equal(tag, c.tag, 16);
+		}
+		nxm_aead_sealer_free(s);
+	}
+	nxm_aead_sealer_free(NULL);
+}
+
 static void
 test_aead_open_vectors(void **state)
 {
@@ -509,6 +549,7 @@ main(void)
 	        cmocka_unit_test(test_hkdf_rfc5869),
 	        cmocka_unit_test(test_hkdf_too_long),
 	        cmocka_unit_test(test_aead_seal_vectors),
+	        cmocka_unit_test(test_aead_sealer),
 	        cmocka_unit_test(test_aead_open_vectors),
 	        cmocka_unit_test(test_aead_open_tamper),
 	        cmocka_unit_test(test_aead_round_trip),

@@ -449,6 +449,38 @@ test_response_json(void **state)
 	nxm_response_free(&resp);
 }
 
+static int deferred_runs;
+
+static void
+count_run(void *arg)
+{
+	deferred_runs += *(int *)arg;
+}
+
+/* Deferred work runs once: when the adapter says the response is out, or
+ * when the response is freed without that. */
+static void
+test_response_defer(void **state)
+{
+	struct nxm_response resp;
+	int one = 1, ten = 10;
+
+	deferred_runs = 0;
+	nxm_response_init(&resp);
+	assert_int_equal(nxm_response_defer(&resp, count_run, &one), 0);
+	assert_int_equal(nxm_response_defer(&resp, count_run, &ten), -1);
+	assert_int_equal(deferred_runs, 0);
+	nxm_response_run_deferred(&resp);
+	assert_int_equal(deferred_runs, 1);
+	nxm_response_run_deferred(&resp);
+	nxm_response_free(&resp);
+	assert_int_equal(deferred_runs, 1);
+	nxm_response_init(&resp);
+	assert_int_equal(nxm_response_defer(&resp, count_run, &ten), 0);
+	nxm_response_free(&resp);
+	assert_int_equal(deferred_runs, 11);
+}
+
 static void
 test_reason(void **state)
 {
@@ -479,6 +511,7 @@ main(void)
 	        cmocka_unit_test(test_response_text_replaces_body),
 	        cmocka_unit_test(test_response_error),
 	        cmocka_unit_test(test_response_json),
+	        cmocka_unit_test(test_response_defer),
 	        cmocka_unit_test(test_reason),
 	};
 
