@@ -139,10 +139,13 @@ nxm_init() {
 # ---------------------------------------------------------------- lighttpd
 
 # nxm_lighttpd_conf STATE PORT: mod_fastcgi spawning the three programs.
+# NXM_MCP_WRAPPER, when set, is a command (with its arguments, no "|") the
+# mcp program is started under, such as valgrind.
 nxm_lighttpd_conf() {
 	local state=$1 port=$2 user
 	user=$(nxm_run_user)
 	sed -e "s|@STATE@|$state|g" -e "s|@PORT@|$port|g" -e "s|@USER@|$user|g" \
+		-e "s|\"bin-path\" => \"\(.*/mcp.fcgi\)\"|\"bin-path\" => \"${NXM_MCP_WRAPPER:+$NXM_MCP_WRAPPER }\1\"|" \
 		"$NXM_SRC/conf/lighttpd.conf.example" >"$state/etc/lighttpd.conf"
 	if [ "$(id -u)" -ne 0 ]; then
 		sed -i -e '/^server.username/d' -e '/^server.groupname/d' "$state/etc/lighttpd.conf"
@@ -277,6 +280,28 @@ nxm_apache_start() {
 	APACHE_RUN_DIR="$state/run/apache" apache2 -DFOREGROUND -f "$state/etc/apache-$mode.conf" \
 		2>>"$state/log/apache-stderr.log" &
 	NXM_SERVER_PID=$!
+}
+
+# nxm_out_dir DIR: an empty DIR the programs' user can reach (they run as
+# www-data when we are root).
+nxm_out_dir() {
+	rm -rf "$1"
+	mkdir -p "$1"
+	chmod 755 "$1"
+}
+
+# nxm_deploy BUILD STATE PORT SIM_PORT [CONFIG-LINES]: a deployment in STATE
+# with the simulator on SIM_PORT as its upstream: the layout, a TLS
+# certificate, the configuration for PORT (plus CONFIG-LINES), the key and
+# the database. The web server is the caller's (nxm_server_start); stop
+# both with nxm_server_stop and nxm_sim_stop.
+nxm_deploy() {
+	local build=$1 state=$2 port=$3 sim_port=$4 extra=${5:-}
+	nxm_layout "$build" "$state"
+	nxm_tls "$state"
+	nxm_sim_start "$state" "$sim_port"
+	nxm_config "$state" "$port" "http://127.0.0.1:$sim_port" "$extra"
+	nxm_init "$state"
 }
 
 # nxm_server_start STATE PORT lighttpd|apache|apache-cgi: configures and

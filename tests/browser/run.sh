@@ -54,15 +54,8 @@ need_node_modules() {
 }
 
 deploy() {
-	rm -rf "$OUT"
-	mkdir -p "$OUT"
-	# The programs run as www-data when we are root: they must reach STATE.
-	chmod 755 "$OUT"
-	nxm_layout "$BUILD" "$STATE"
-	nxm_tls "$STATE"
-	nxm_sim_start "$STATE" "$SIM_PORT"
-	nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT"
-	nxm_init "$STATE"
+	nxm_out_dir "$OUT"
+	nxm_deploy "$BUILD" "$STATE" "$PORT" "$SIM_PORT"
 	nxm_lighttpd_conf "$STATE" "$PORT"
 	nxm_lighttpd_start "$STATE"
 }

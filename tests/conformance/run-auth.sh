@@ -68,9 +68,7 @@ finish() {
 }
 abort() { tap_not_ok "$*"; finish; }
 
-rm -rf "$OUT"
-mkdir -p "$OUT"
-chmod 755 "$OUT"
+nxm_out_dir "$OUT"
 
 # ---------------------------------------------------------------- the suite
 # npm ci when the packages are missing or older than the lock file.
@@ -88,12 +86,8 @@ for tool in curl jq lighttpd openssl; do
 	command -v "$tool" >/dev/null || abort "$tool is not installed"
 done
 STATE=$OUT/state
-nxm_layout "$BUILD" "$STATE"
-nxm_tls "$STATE"
 trap 'nxm_server_stop; nxm_sim_stop' EXIT
-nxm_sim_start "$STATE" "$SIM_PORT"
-nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT"
-nxm_init "$STATE"
+nxm_deploy "$BUILD" "$STATE" "$PORT" "$SIM_PORT"
 nxm_lighttpd_conf "$STATE" "$PORT"
 nxm_lighttpd_start "$STATE"
 nxm_wait_https "$PORT" || abort "lighttpd did not come up on $PORT"

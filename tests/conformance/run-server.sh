@@ -193,12 +193,8 @@ need_suite() {
 }
 
 deploy() {
-	nxm_layout "$BUILD" "$STATE"
-	nxm_tls "$STATE"
-	nxm_sim_start "$STATE" "$SIM_PORT"
 	# The proxy's origin is where the suite reaches the server (see above).
-	nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT" "allowed_origins = http://127.0.0.1:$PROXY_PORT"
-	nxm_init "$STATE"
+	nxm_deploy "$BUILD" "$STATE" "$PORT" "$SIM_PORT" "allowed_origins = http://127.0.0.1:$PROXY_PORT"
 	nxm_lighttpd_conf "$STATE" "$PORT"
 	nxm_lighttpd_start "$STATE"
 	nxm_wait_https "$PORT" || abort "lighttpd did not come up on $PORT"
@@ -316,10 +312,7 @@ run_scenario() {
 
 main() {
 	local run
-	rm -rf "$OUT"
-	mkdir -p "$OUT"
-	# The programs run as www-data when we are root: they must reach STATE.
-	chmod 755 "$OUT"
+	nxm_out_dir "$OUT"
 	need_suite
 	trap stop_all EXIT
 	deploy

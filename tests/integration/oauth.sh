@@ -14,20 +14,14 @@ NXM_SRC=$SRC
 PORT=${NXM_TEST_PORT:-28643}
 SIM_PORT=${NXM_TEST_SIM_PORT:-28901}
 OUT=$BUILD/tests/out/oauth-$SERVER
-rm -rf "$OUT"
-mkdir -p "$OUT"
-chmod 755 "$OUT"
+nxm_out_dir "$OUT"
 STATE=$OUT/state
-nxm_layout "$BUILD" "$STATE"
-nxm_tls "$STATE"
 trap 'nxm_server_stop; nxm_sim_stop' EXIT
-nxm_sim_start "$STATE" "$SIM_PORT"
 # Client ID Metadata Documents are served by the same web server (from
 # static/), so the test switch that allows loopback is on, with our CA.
 DOC_CONFIG="client_document_allow_loopback = yes
 client_document_ca_file = $STATE/etc/tls.crt"
-nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT" "$DOC_CONFIG"
-nxm_init "$STATE"
+nxm_deploy "$BUILD" "$STATE" "$PORT" "$SIM_PORT" "$DOC_CONFIG"
 nxm_server_start "$STATE" "$PORT" "$SERVER"
 nxm_wait_https "$PORT" || { nxm_fail "$SERVER did not start"; nxm_summary; exit 1; }
 V="oauth/$SERVER"

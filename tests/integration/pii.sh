@@ -29,16 +29,10 @@ NXM_SUITE=pii
 PORT=${NXM_PII_PORT:-29843}
 SIM_PORT=${NXM_PII_SIM_PORT:-29904}
 OUT=$BUILD/tests/out/pii
-rm -rf "$OUT"
-mkdir -p "$OUT"
-chmod 755 "$OUT"
+nxm_out_dir "$OUT"
 STATE=$OUT/state
-nxm_layout "$BUILD" "$STATE"
-nxm_tls "$STATE"
 trap 'nxm_server_stop; nxm_sim_stop' EXIT
-nxm_sim_start "$STATE" "$SIM_PORT"
-nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT"
-nxm_init "$STATE"
+nxm_deploy "$BUILD" "$STATE" "$PORT" "$SIM_PORT"
 nxm_server_start "$STATE" "$PORT" lighttpd
 nxm_wait_https "$PORT" || { nxm_fail "lighttpd did not start"; nxm_summary; exit 1; }
 V=pii

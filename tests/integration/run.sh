@@ -16,9 +16,7 @@ NXM_SRC=$SRC
 
 PORT=${NXM_TEST_PORT:-28443}
 OUT=${NXM_TEST_OUT:-$BUILD/tests/out/integration}
-rm -rf "$OUT"
-mkdir -p "$OUT"
-chmod 755 "$OUT"
+nxm_out_dir "$OUT"
 VARIANTS=${NXM_TEST_VARIANTS:-"lighttpd apache-fcgid apache-proxy apache-cgi"}
 
 cleanup() {

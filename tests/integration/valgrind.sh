@@ -4,7 +4,12 @@
 # cgi-fcgi plays the web server). It must lose nothing ("definitely lost: 0",
 # no errors), and the memory still in use at exit must be the same after 10
 # requests and after 1,000: no growth per request.
+# Then the mcp program once more under valgrind, behind lighttpd, through a
+# real sign-in and redacted tool calls against the simulator: tokens issued
+# for a page of members, recorded after each answer is sent, seen again and
+# passed back.
 # Usage: valgrind.sh BUILDDIR SRCDIR [REQUESTS]
+# Environment: NXM_VG_PORT (HTTPS, 29943), NXM_VG_SIM_PORT (29905).
 set -u
 BUILD=${1:?builddir}
 SRC=${2:?srcdir}
@@ -14,9 +19,7 @@ NXM_SRC=$SRC
 . "$SRC/tests/integration/checks.sh"
 
 OUT=$BUILD/tests/out/valgrind
-rm -rf "$OUT"
-mkdir -p "$OUT"
-chmod 755 "$OUT"
+nxm_out_dir "$OUT"
 STATE=$OUT/state
 nxm_layout "$BUILD" "$STATE"
 nxm_config "$STATE" 28443 "http://127.0.0.1:9"
@@ -88,4 +91,64 @@ for prog in token login mcp; do
 	[ -n "$a" ] && [ "$a" = "$b" ]
 	expect "$prog: in use at exit the same after 10 and $REQUESTS requests ($a bytes)" $? "10: $a, $REQUESTS: $b"
 done
+
+# ---------------------------------------------------------------- behind lighttpd
+STATE=$OUT/served
+PORT=${NXM_VG_PORT:-29943}
+SIM_PORT=${NXM_VG_SIM_PORT:-29905}
+VG=$OUT/served-valgrind
+mkdir -p "$VG"
+chmod 777 "$VG" # the programs' user writes its logs here
+trap 'nxm_server_stop; nxm_sim_stop' EXIT
+nxm_deploy "$BUILD" "$STATE" "$PORT" "$SIM_PORT"
+NXM_MCP_WRAPPER="$(command -v valgrind) --leak-check=full --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite --log-file=$VG/mcp-%p.log" \
+	nxm_server_start "$STATE" "$PORT" lighttpd
+V=valgrind/served
+BASE=https://127.0.0.1:$PORT
+CACERT=$STATE/etc/tls.crt
+REDIRECT=http://127.0.0.1:33419/callback
+nxm_wait_https "$PORT"
+expect "lighttpd starts the mcp program under valgrind" $? "no answer on $PORT"
+read -r ADMIN PW <<<"$("$STATE/nexudus-sim" --demo-admin)"
+# shellcheck source=tests/integration/flow.sh
+. "$SRC/tests/integration/flow.sh"
+register "{\"redirect_uris\":[\"$REDIRECT\"],\"token_endpoint_auth_method\":\"none\"}"
+authorize
+sign_in "$ADMIN" "$PW" --data disclaimer=on
+exchange
+MCP_HDRS=(-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json'
+	-H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28'
+	-H 'Mcp-Method: tools/call')
+call() { # call NAME ARGS-JSON
+	local entity
+	entity=$(jq -r '.entity // empty' <<<"$2")
+	req POST /mcp "${MCP_HDRS[@]}" -H "Mcp-Name: $1" ${entity:+-H "Mcp-Param-Entity: $entity"} \
+		--max-time 120 --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"$1\",\"arguments\":$2,\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}"
+}
+call nexudus_list '{"entity":"coworkers","size":100}'
+check_jq "a redacted page of 100 members" '.result.isError == false and (.result.structuredContent.Records | length) == 100 and (.result.structuredContent.Records[0].FullName | startswith("«PII:NAME:"))'
+NAME_TOKEN=$(jq -r '.result.structuredContent.Records[0].FullName' "$BODY")
+call nexudus_list '{"entity":"coworkers","size":100}'
+check_jq "the same page again, the same tokens" ".result.structuredContent.Records[0].FullName == \"$NAME_TOKEN\""
+call nexudus_list "{\"entity\":\"coworkers\",\"filters\":{\"FullName\":\"$NAME_TOKEN\"}}"
+check_jq "its name token passed back finds the member" ".result.isError == false and (.result.structuredContent.Records | length) >= 1 and .result.structuredContent.Records[0].FullName == \"$NAME_TOKEN\""
+call nexudus_list '{"entity":"coworkers","filters":{"FullName":"«PII:NAME:0badc0de»"}}'
+check_jq "a made-up token is refused" '.result.isError == true and (.result.content[0].text | test("Unknown personal-data token"))'
+nxm_server_stop
+# lighttpd stops the programs; valgrind writes its summary as each exits.
+for i in $(seq 1 300); do
+	n=$(find "$VG" -name 'mcp-*.log' | wc -l)
+	done_n=$(grep -l 'ERROR SUMMARY' "$VG"/mcp-*.log 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ] && [ "$n" = "$done_n" ] && break
+	sleep 0.1
+done
+[ "$n" -gt 0 ] && [ "$n" = "$done_n" ]
+expect "every mcp process under valgrind exited with a summary ($done_n of $n)" $? "$(ls "$VG")"
+bad=$(grep -L 'ERROR SUMMARY: 0 errors' "$VG"/mcp-*.log 2>/dev/null)
+[ -z "$bad" ]
+expect "mcp behind lighttpd: no memory errors" $? "$(grep -h 'ERROR SUMMARY' $bad | head -3)"
+bad=$(grep -LE 'definitely lost: 0 bytes|All heap blocks were freed' "$VG"/mcp-*.log 2>/dev/null)
+[ -z "$bad" ]
+expect "mcp behind lighttpd: definitely lost 0 bytes" $? "$(grep -h 'lost:' $bad | head -3)"
+nxm_sim_stop
 nxm_summary

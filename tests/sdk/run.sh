@@ -81,13 +81,9 @@ need_node_modules() {
 }
 
 deploy() {
-	nxm_layout "$BUILD" "$STATE"
-	nxm_tls "$STATE"
-	nxm_sim_start "$STATE" "$SIM_PORT"
 	# The metadata document is served by this same web server, on loopback.
-	nxm_config "$STATE" "$PORT" "http://127.0.0.1:$SIM_PORT" "client_document_allow_loopback = yes
+	nxm_deploy "$BUILD" "$STATE" "$PORT" "$SIM_PORT" "client_document_allow_loopback = yes
 client_document_ca_file = $CACERT"
-	nxm_init "$STATE"
 	jq -n --arg id "$DOC" --arg r "$REDIRECT" \
 		'{client_id: $id, client_name: "nexmcp SDK test (cimd)", redirect_uris: [$r],
 		  token_endpoint_auth_method: "none", grant_types: ["authorization_code"],
@@ -121,10 +117,7 @@ server_side() {
 }
 
 main() {
-	rm -rf "$OUT"
-	mkdir -p "$OUT"
-	# The programs run as www-data when we are root: they must reach STATE.
-	chmod 755 "$OUT"
+	nxm_out_dir "$OUT"
 	need_tools
 	need_node_modules
 	trap stop_all EXIT
