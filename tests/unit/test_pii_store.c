@@ -10,6 +10,7 @@
 
 #include "testlib.h"
 
+#include <fcntl.h>
 #include <sys/wait.h>
 
 #include "core/db.h"
@@ -498,6 +499,105 @@ test_revoked(void **state)
 	assert_null(resolve(&s3, text, err, sizeof(err)));
 }
 
+/* Several processes issuing tokens for one session at once, each request
+ * a page of values from a shared pool in its own order: every value gets
+ * one token whichever process met it first, no token stands for two
+ * values, and the rows are numbered 1..n without a gap. */
+#define RACERS      4
+#define RACE_POOL   300
+#define RACE_ROUNDS 12
+#define RACE_PAGE   60
+
+static void
+race_value(unsigned i, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "racer.%u@example.org", i);
+}
+
+static pid_t
+child_race(const struct nxm_session *s, unsigned seed, int fd)
+{
+	pid_t pid = fork();
+
+	assert_true(pid != -1);
+	if (pid == 0) {
+		struct nxm_app a;
+		int ok = child_open(&a) == 0;
+
+		nxm_pii_store_forget();
+		srand(seed);
+		for (int r = 0; ok && r < RACE_ROUNDS; r++) {
+			struct nxm_pii_store *st = nxm_pii_store_open(&a, s);
+			ok = st != NULL;
+			for (int k = 0; ok && k < RACE_PAGE; k++) {
+				unsigned i = (unsigned)rand() % RACE_POOL;
+				char value[64], tok[128], line[256];
+				race_value(i, value, sizeof(value));
+				ok = nxm_pii_store_tokenize(st, NXM_PII_EMAIL, value, strlen(value),
+				                            tok, sizeof(tok)) == 0;
+				snprintf(line, sizeof(line), "%u %s\n", i, tok);
+				ok = ok && nxm_write_all(fd, line, strlen(line)) == 0;
+			}
+			ok = nxm_pii_store_close(st, ok) == 0 && ok;
+		}
+		_exit(ok ? 0 : 1);
+	}
+	return pid;
+}
+
+static void
+test_processes_race(void **state)
+{
+	static char seen[RACE_POOL][128];
+	struct nxm_session s4;
+	char path[300], line[256], tok[128];
+	pid_t pid[RACERS];
+	sqlite3_stmt *q;
+	unsigned i, n = 0;
+	FILE *f;
+	int fd;
+
+	make_session(&s4, "00000000000000000000000000000004", 0x44);
+	snprintf(path, sizeof(path), "%s.race", db_path);
+	fd = open(path, O_CREAT | O_TRUNC | O_WRONLY | O_APPEND, 0600);
+	assert_true(fd != -1);
+	for (int c = 0; c < RACERS; c++)
+		pid[c] = child_race(&s4, (unsigned)c + 1, fd);
+	for (int c = 0; c < RACERS; c++)
+		assert_int_equal(child_status(pid[c]), 0);
+	close(fd);
+	memset(seen, 0, sizeof(seen));
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		assert_int_equal(sscanf(line, "%u %127s", &i, tok), 2);
+		assert_true(i < RACE_POOL);
+		if (seen[i][0] == '\0') {
+			snprintf(seen[i], sizeof(seen[i]), "%s", tok);
+			n++;
+		}
+		assert_string_equal(seen[i], tok); /* one token per value */
+	}
+	fclose(f);
+	unlink(path);
+	for (unsigned x = 0; x < RACE_POOL; x++)
+		for (unsigned y = x + 1; seen[x][0] != '\0' && y < RACE_POOL; y++)
+			assert_true(seen[y][0] == '\0' || strcmp(seen[x], seen[y]) != 0);
+	assert_int_equal(sqlite3_prepare_v2(app.db,
+	                                    "SELECT count(*), min(seq), max(seq), count(DISTINCT "
+	                                    "token) FROM pii_tokens WHERE session_id = ?",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	sqlite3_bind_text(q, 1, s4.id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), n);
+	assert_int_equal(sqlite3_column_int(q, 1), 1);
+	assert_int_equal(sqlite3_column_int(q, 2), n);
+	assert_int_equal(sqlite3_column_int(q, 3), n);
+	sqlite3_finalize(q);
+	assert_true(n > RACE_POOL / 2);
+}
+
 /* A database made before migration 005 keeps its tokens: they are
  * numbered and still resolve. */
 static void
@@ -607,6 +707,7 @@ main(void)
 	        cmocka_unit_test(test_resolved_while_recording),
 	        cmocka_unit_test(test_over_budget),
 	        cmocka_unit_test(test_revoked),
+	        cmocka_unit_test(test_processes_race),
 	        cmocka_unit_test(test_migration_keeps_rows),
 	        cmocka_unit_test(test_table_reveals_nothing),
 	};
