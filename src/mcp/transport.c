@@ -268,7 +268,12 @@ post_batch(struct nxm_app *app, struct nxm_mcp_ctx *ctx, const char *version, js
 	out = json_array();
 	json_array_foreach(body, i, msg)
 	{
-		json_t *r = nxm_mcp_dispatch(ctx, msg);
+		json_t *r;
+		/* The tokens an earlier call issued are recorded now: their
+		 * write lock must not be held through this call's Nexudus
+		 * request. Only the last call's wait for the answer to be out. */
+		nxm_mcp_ctx_release(ctx, NULL);
+		r = nxm_mcp_dispatch(ctx, msg);
 		if (ctx->http_status != 0) {
 			json_decref(r);
 			json_decref(out);

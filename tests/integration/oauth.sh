@@ -488,6 +488,16 @@ EMAIL_TOKEN=$(jq -r '.result.structuredContent.Records[0].Email' "$BODY")
 MEMBER_ID=$(jq -r '.result.structuredContent.Records[0].Id' "$BODY")
 req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $RS" --data "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$EMAIL_TOKEN\"}}}}"
 check_jq "redacted session: an e-mail token passed straight back finds its member" ".result.isError == false and (.result.structuredContent.Records | length) == 1 and .result.structuredContent.Records[0].Id == $MEMBER_ID and .result.structuredContent.Records[0].Email == \"$EMAIL_TOKEN\""
+# A 2025-03-26 batch of two calls: the first call's tokens are recorded
+# before the second runs, the second's after the answer; both resolve.
+req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"b","version":"1"}}}'
+BS=$(hdr Mcp-Session-Id)
+req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $BS" --data '[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":3,"page":3}}},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":3,"page":4}}}]'
+check_jq "redacted session: a batch of two tool calls, both redacted" 'length == 2 and all(.[]; .result.isError == false and (.result.structuredContent.Records[0].Email | startswith("«PII:EMAIL:")))'
+T1=$(jq -r '.[] | select(.id == 1) | .result.structuredContent.Records[0].Email' "$BODY")
+T2=$(jq -r '.[] | select(.id == 2) | .result.structuredContent.Records[0].Email' "$BODY")
+req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $BS" --data "[{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$T1\"}}}},{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$T2\"}}}}]"
+check_jq "redacted session: the tokens of both calls of the batch resolve" "length == 2 and ([.[] | .result.structuredContent.Records[0].Email] | sort) == ([\"$T1\", \"$T2\"] | sort)"
 # a read-only session may read but not write
 authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on --data read_only=on --data allow_pii=on
