@@ -6,6 +6,7 @@
 
 #include "core/crypto.h"
 #include "core/http.h"
+#include "core/json.h"
 #include "core/log.h"
 
 static void
@@ -301,7 +302,7 @@ nxm_response_json(struct nxm_response *resp, int status, json_t *body)
 	}
 	rc = nxm_response_text(resp, status, "application/json", s);
 out:
-	nxm_str_free_secret(s);
+	nxm_json_free_string(s);
 	json_decref(body);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "core/form.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "mcp/tools.h"
 #include "nexudus/catalog.h"
@@ -1423,7 +1424,7 @@ text_result(json_t *structured, const char *error)
 		structured = json_pack("{s:o}", "result", structured);
 	r = json_pack("{s:[{s:s, s:s}], s:o, s:b}", "content", "type", "text", "text",
 	              text ? text : "", "structuredContent", structured, "isError", 0);
-	free(text);
+	nxm_json_free_string(text);
 	return r;
 }
 

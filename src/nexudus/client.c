@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/form.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "nexudus/client.h"
@@ -230,7 +231,7 @@ nxm_nexudus_request(const struct nxm_config *cfg, const char *token, const char 
 		         "Nexudus answered HTTP %ld with a body that is not JSON", a.status);
 	rc = 0;
 out:
-	free(text);
+	nxm_json_free_string(text);
 	nxm_buf_free(&url);
 	nxm_buf_free(&body);
 	return rc;

@@ -8,6 +8,7 @@
 #include "core/crypto.h"
 #include "core/db.h"
 #include "core/header.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/url.h"
 #include "oauth/client.h"
@@ -425,7 +426,7 @@ fail:
 	nxm_response_error(resp, 500, "server_error", "cannot register the client");
 out:
 	sqlite3_finalize(st);
-	free(meta);
+	nxm_json_free_string(meta);
 	nxm_wipe(secret, sizeof(secret));
 	nxm_wipe(secret_raw, sizeof(secret_raw));
 	json_decref(stored);

@@ -12,6 +12,7 @@
 #include <fcgiapp.h>
 
 #include "core/app.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "programs/adapter.h"
 
@@ -148,6 +149,7 @@ nxm_adapter_main(const struct nxm_program *prog, int argc, char **argv)
 	int rc;
 
 	nxm_log_init(prog->name, NXM_LOG_INFO);
+	nxm_json_init();
 	if (argc > 1) {
 		usage(prog);
 		return strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ? 0 : 2;
