@@ -5,11 +5,13 @@
 #ifndef NXM_CORE_JSON_H
 #define NXM_CORE_JSON_H
 
-/* Installs the wiping allocator. Call once, before any jansson value is
- * made (jansson must free a value with the allocator that made it). */
-void nxm_json_init(void);
-/* Frees, wiped, a string jansson made (json_dumps): it comes from
- * jansson's allocator, so free() is not the way, whichever is installed. */
+#include <stdbool.h>
+
+/* Installs the wiping free. Blocks stay malloc's, so it may be called at
+ * any time; false where the C library cannot tell a block's size (jansson
+ * then frees without wiping). */
+bool nxm_json_init(void);
+/* Frees, wiped, a string jansson made (json_dumps). */
 void nxm_json_free_string(char *s);
 
 #endif
