@@ -2,7 +2,8 @@
 -- just the rows other processes added since it last looked and decide new
 -- tokens from memory, and so that a page of new rows is appended in order.
 -- The expires_at index goes: the sweep is the only reader of that column
--- and may scan. A revoked session's values are deleted at once. See
+-- and may scan. A revoked session's values are deleted at once (those of
+-- sessions revoked before this migration are not carried over). See
 -- docs/storage.md.
 CREATE TABLE pii_tokens_seq (
 	session_id TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
@@ -20,7 +21,8 @@ INSERT INTO pii_tokens_seq (session_id, seq, token, value_mac, sealed_value, cre
 	SELECT session_id,
 	       row_number() OVER (PARTITION BY session_id ORDER BY created_at, token),
 	       token, value_mac, sealed_value, created_at, expires_at
-	FROM pii_tokens;
+	FROM pii_tokens
+	WHERE session_id NOT IN (SELECT session_id FROM sessions WHERE revoked_at IS NOT NULL);
 DROP TABLE pii_tokens;
 ALTER TABLE pii_tokens_seq RENAME TO pii_tokens;
 CREATE TRIGGER pii_tokens_revoked AFTER UPDATE OF revoked_at ON sessions

@@ -1,8 +1,8 @@
 #include "autoconfig.h"
 
 #include <limits.h>
-#include <stdlib.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>

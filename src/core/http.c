@@ -420,6 +420,15 @@ nxm_response_run_deferred(struct nxm_response *resp)
 }
 
 void
+nxm_response_take_deferred(struct nxm_response *resp, nxm_deferred_fn **fn, void **arg)
+{
+	*fn = resp->deferred;
+	*arg = resp->deferred_arg;
+	resp->deferred = NULL;
+	resp->deferred_arg = NULL;
+}
+
+void
 nxm_response_free(struct nxm_response *resp)
 {
 	nxm_response_run_deferred(resp);

@@ -79,13 +79,17 @@ int nxm_response_error(struct nxm_response *resp, int status, const char *code,
                        const char *description);
 int nxm_response_text(struct nxm_response *resp, int status, const char *content_type,
                       const char *body);
-/* Leaves fn(arg) to run once the response is out (writes the answer does
- * not wait for). One per response: -1 when one is already set (fn is then
- * not run). */
+/* Leaves fn(arg) for the adapter: work the answer need not wait for
+ * (recording what it showed). It may run while the response is being
+ * sent, on another thread, and is done before the next request. One per
+ * response: -1 when one is already set (fn is then not run). */
 int nxm_response_defer(struct nxm_response *resp, nxm_deferred_fn *fn, void *arg);
-/* Runs the deferred work, if any, once: adapters call it when the web
- * server has the whole response, and nxm_response_free when they did not. */
+/* Runs the deferred work, if any, once, here and now; nxm_response_free
+ * does it when nobody did. */
 void nxm_response_run_deferred(struct nxm_response *resp);
+/* Detaches the deferred work, for the adapter to run: *fn is NULL when
+ * there is none. */
+void nxm_response_take_deferred(struct nxm_response *resp, nxm_deferred_fn **fn, void **arg);
 /* Appends "Name: value\r\n" for every header. */
 int nxm_response_append_headers(const struct nxm_response *resp, struct nxm_buf *out);
 /* Writes "Status:" and headers, a blank line and the body, CGI style. */

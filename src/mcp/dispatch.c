@@ -22,17 +22,20 @@ record_tokens(void *store)
 	nxm_pii_store_close(store, true);
 }
 
-void
+int
 nxm_mcp_ctx_release(struct nxm_mcp_ctx *ctx, struct nxm_response *resp)
 {
+	int rc = 0;
+
 	/* Recording a page of new tokens costs more than redacting it, and
 	 * the answer does not need it: the store holds the write lock until
 	 * it is done, which is what a request passing those tokens back
 	 * waits for. */
 	if (ctx->pii != NULL &&
 	    (resp == NULL || nxm_response_defer(resp, record_tokens, ctx->pii) == -1))
-		nxm_pii_store_close(ctx->pii, true);
+		rc = nxm_pii_store_close(ctx->pii, true);
 	ctx->pii = NULL;
+	return rc;
 }
 
 static json_t *

@@ -42,9 +42,10 @@ struct nxm_mcp_ctx {
 };
 
 /* Ends the request's use of ctx: the tokens its tool calls issued are
- * recorded after resp has been sent (see pii/store.h), or now when resp
- * is NULL. */
-void nxm_mcp_ctx_release(struct nxm_mcp_ctx *ctx, struct nxm_response *resp);
+ * recorded beside or after sending resp (see pii/store.h), or now when
+ * resp is NULL; then -1 when recording failed (the tokens shown will not
+ * resolve). */
+int nxm_mcp_ctx_release(struct nxm_mcp_ctx *ctx, struct nxm_response *resp);
 
 /* An error response for id (NULL: "id": null). */
 json_t *nxm_jsonrpc_error(json_t *id, int code, const char *message);

@@ -10,6 +10,7 @@
 #include "mcp/auth.h"
 #include "mcp/dispatch.h"
 #include "mcp/stateless.h"
+#include "mcp/tools.h"
 #include "mcp/transport.h"
 
 /* Newest first; the first NXM_MCP_MODERN_COUNT are stateless revisions,
@@ -250,6 +251,24 @@ post_modern(struct nxm_app *app, const struct nxm_session *s, const struct nxm_r
 	nxm_mcp_ctx_release(&ctx, resp);
 }
 
+/* The last answer of a batch showed tokens that could not be recorded
+ * (they would not resolve): it becomes a tool error, as a single call's
+ * would have. */
+static void
+withhold_last(json_t *out)
+{
+	json_t *last = json_array_get(out, json_array_size(out) - 1);
+
+	if (json_object_get(json_object_get(last, "result"), "_meta") == NULL)
+		return;
+	json_object_set_new(
+	        last, "result",
+	        json_pack("{s:[{s:s, s:s}], s:b, s:{s:b}}", "content", "type", "text", "text",
+	                  "Internal error: the personal-data tokens of this result could not be "
+	                  "recorded, so it is withheld; call the tool again.",
+	                  "isError", 1, "_meta", NXM_META_PII_REDACTED, 1));
+}
+
 static void
 post_batch(struct nxm_app *app, struct nxm_mcp_ctx *ctx, const char *version, json_t *body,
            struct nxm_response *resp)
@@ -272,7 +291,8 @@ post_batch(struct nxm_app *app, struct nxm_mcp_ctx *ctx, const char *version, js
 		/* The tokens an earlier call issued are recorded now: their
 		 * write lock must not be held through this call's Nexudus
 		 * request. Only the last call's wait for the answer to be out. */
-		nxm_mcp_ctx_release(ctx, NULL);
+		if (nxm_mcp_ctx_release(ctx, NULL) == -1)
+			withhold_last(out);
 		r = nxm_mcp_dispatch(ctx, msg);
 		if (ctx->http_status != 0) {
 			json_decref(r);

@@ -239,6 +239,7 @@ struct nxm_pii_store {
 	 * meanwhile, and none resolves one of ours before it is written. */
 	bool in_tx;
 	bool db_checks; /* the session is too big for a mirror */
+	bool failed;    /* could not take the lock or read the map: no new tokens */
 	struct mirror *mirror;
 	sqlite3_stmt *find, *resolve;
 	/* The tokens this request issued, to be recorded by close. */
@@ -274,6 +275,8 @@ nxm_pii_store_pending(const struct nxm_pii_store *st)
 static void
 stmt_done(sqlite3_stmt *st)
 {
+	if (st == NULL)
+		return;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 }
@@ -342,31 +345,82 @@ out:
 	return rc;
 }
 
-/* Takes the write lock and makes the session's mirror whole, once per
- * request: before the first token this request issues. */
-static int
-begin(struct nxm_pii_store *st)
-{
-	struct mirror *m;
+static int last_seq(struct nxm_pii_store *st, int64_t *seq);
+static int prepare_find(struct nxm_pii_store *st);
 
-	if (st->in_tx)
-		return 0;
-	if (sqlite3_exec(st->app->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		nxm_log_err("cannot begin: %s", sqlite3_errmsg(st->app->db));
-		return -1;
+/* Whether the session may still be shown tokens: checked under the lock,
+ * since it may have been revoked since the request was authenticated (its
+ * rows are then deleted, and none may be added). */
+static int
+session_live(struct nxm_pii_store *st)
+{
+	sqlite3_stmt *q = NULL;
+	int step, rc = -1;
+
+	if (nxm_db_prepare(st->app->db,
+	                   "SELECT 1 FROM sessions WHERE session_id = ? AND revoked_at IS NULL "
+	                   "AND expires_at > ?",
+	                   &q) == 0 &&
+	    sqlite3_bind_text(q, 1, st->session, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(q, 2, st->app->now()) == SQLITE_OK) {
+		step = sqlite3_step(q);
+		if (step == SQLITE_ROW)
+			rc = 0;
+		else if (step == SQLITE_DONE)
+			nxm_log_warn("session ended or revoked during the request: no new tokens");
+		else
+			nxm_log_err("%s", sqlite3_errmsg(st->app->db));
 	}
-	st->in_tx = true;
-	m = store_mirror(st);
-	if (!m->too_big && refresh(st, m) == -1) {
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* Makes the session's mirror whole under the lock, or marks the session
+ * too big for one without reading (and without evicting others for it). */
+static int
+load_mirror(struct nxm_pii_store *st, struct mirror *m)
+{
+	int64_t last;
+
+	if (m->too_big)
+		return 0;
+	if (last_seq(st, &last) == -1)
+		return -1;
+	if (last > m->seq && (size_t)(last - m->seq) + m->tokens.n > budget) {
+		mirror_drop(m);
+		m->too_big = true;
+		return 0;
+	}
+	if (refresh(st, m) == -1) {
 		mirror_drop(m); /* partly read: read it all next time */
 		return -1;
 	}
-	st->db_checks = m->too_big;
-	if (st->db_checks && st->find == NULL &&
-	    nxm_db_prepare(st->app->db,
-	                   "SELECT value_mac FROM pii_tokens WHERE session_id = ? AND token = ?",
-	                   &st->find) == -1)
+	return 0;
+}
+
+/* Takes the write lock and makes the session's mirror whole, once per
+ * request: before the first token this request issues. On failure the
+ * lock is given back and the store refuses to issue tokens. */
+static int
+begin(struct nxm_pii_store *st)
+{
+	if (st->in_tx)
+		return 0;
+	if (st->failed)
 		return -1;
+	if (sqlite3_exec(st->app->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		nxm_log_err("cannot begin: %s", sqlite3_errmsg(st->app->db));
+		st->failed = true;
+		return -1;
+	}
+	st->in_tx = true;
+	if (session_live(st) == -1 || load_mirror(st, store_mirror(st)) == -1 ||
+	    ((st->db_checks = store_mirror(st)->too_big) && prepare_find(st) == -1)) {
+		sqlite3_exec(st->app->db, "ROLLBACK", NULL, NULL, NULL);
+		st->in_tx = false;
+		st->failed = true;
+		return -1;
+	}
 	return 0;
 }
 
@@ -380,6 +434,17 @@ known(struct nxm_pii_store *st, enum nxm_pii cat, const unsigned char *mac)
 	if (d != 0 || st->db_checks)
 		return d;
 	return tokset_digits(&store_mirror(st)->tokens, cat, mac);
+}
+
+static int
+prepare_find(struct nxm_pii_store *st)
+{
+	return st->find != NULL
+	               ? 0
+	               : nxm_db_prepare(st->app->db,
+	                                "SELECT value_mac FROM pii_tokens WHERE session_id = ? "
+	                                "AND token = ?",
+	                                &st->find);
 }
 
 /* For sessions without a mirror: 1 when key stands for mac in the table, 0
@@ -406,6 +471,31 @@ out:
 		nxm_log_err("%s", sqlite3_errmsg(st->app->db));
 	stmt_done(st->find);
 	return rc;
+}
+
+/* For a session too big for a mirror: the digits of the token the table
+ * holds for (cat, mac) in *digits, 0 when none. Read without the lock:
+ * rows never change, and a token free at some length means the value has
+ * none longer. */
+static int
+recorded_in_db(struct nxm_pii_store *st, enum nxm_pii cat, const unsigned char *mac, size_t *digits)
+{
+	*digits = 0;
+	if (prepare_find(st) == -1)
+		return -1;
+	for (size_t d = NXM_PII_TOKEN_DIGITS; d <= NXM_PII_TOKEN_DIGITS_MAX; d += 4) {
+		char key[NXM_PII_TOKEN_MAX];
+		int state;
+
+		if (nxm_pii_token_key(cat, mac, d, key, sizeof(key)) == -1 ||
+		    (state = claimed_in_db(st, key, mac)) == -1)
+			return -1;
+		if (state == 1)
+			*digits = d;
+		if (state != 2)
+			break;
+	}
+	return 0;
 }
 
 static int
@@ -476,6 +566,7 @@ nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t le
 	struct nxm_pii_store *st = arg;
 	unsigned char mac[NXM_SHA256_LEN];
 	size_t digits;
+	int rc = 0;
 
 	if (len > VALUE_MAX ||
 	    (st->hasher == NULL && (st->hasher = nxm_pii_hasher_new(st->salt)) == NULL) ||
@@ -483,14 +574,17 @@ nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t le
 		return -1;
 	/* Most values of a session are seen again and again: memory answers.
 	 * A new one needs the lock and the session's latest rows first. */
-	if ((digits = known(st, cat, mac)) == 0) {
-		if (begin(st) == -1)
-			return -1;
-		if ((digits = known(st, cat, mac)) == 0 &&
-		    (digits = issue(st, cat, mac, value, len)) == 0)
-			return -1;
-	}
-	return nxm_pii_token_of_mac(cat, mac, digits, out, outsz);
+	if ((digits = known(st, cat, mac)) == 0 && !st->in_tx && store_mirror(st)->too_big &&
+	    recorded_in_db(st, cat, mac, &digits) == -1)
+		rc = -1;
+	if (rc == 0 && digits == 0 &&
+	    (begin(st) == -1 || ((digits = known(st, cat, mac)) == 0 &&
+	                         (digits = issue(st, cat, mac, value, len)) == 0)))
+		rc = -1;
+	if (rc == 0)
+		rc = nxm_pii_token_of_mac(cat, mac, digits, out, outsz);
+	nxm_wipe(mac, sizeof(mac));
+	return rc;
 }
 
 /* The associated data binds a sealed value to its session and token, so a

@@ -7,10 +7,11 @@
  * keeps, per session, the tokens recorded so far (read from the table, a
  * session's new rows only, once the store holds the write lock), so a page
  * of new values costs no database look-up per value. The new rows are
- * written by nxm_pii_store_close, which the mcp program runs after its
- * answer has been sent: the write lock, taken before the first new token
- * was decided, makes any request that passes one of those tokens back wait
- * for them (see nxm_pii_store_resolve_json). */
+ * written by nxm_pii_store_close, which the mcp program runs while its
+ * answer is being sent (FastCGI) or before (CGI): the write lock, taken
+ * before the first new token was decided, makes any request that passes
+ * one of those tokens back wait for them (see
+ * nxm_pii_store_resolve_json). */
 #ifndef NXM_PII_STORE_H
 #define NXM_PII_STORE_H
 
@@ -56,8 +57,9 @@ int nxm_pii_store_resolve_json(struct nxm_pii_store *st, json_t *v, char *err, s
  * read again): for tests that edit the table behind its back. */
 void nxm_pii_store_forget(void);
 /* How many tokens, over all sessions, the process keeps in memory (65,536
- * by default, about 4.5 MiB at most); a session that alone needs more is
- * served by database look-ups. For tests. */
+ * by default: tables of about 9 MiB at most, as they are kept at most half
+ * full); a session that alone needs more is served by database look-ups.
+ * For tests. */
 void nxm_pii_store_set_budget(size_t tokens);
 
 #endif

@@ -1,6 +1,8 @@
 #include "autoconfig.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -78,19 +80,32 @@ serve_cgi(const struct nxm_program *prog, struct nxm_app *app)
 
 	nxm_program_serve(prog, app, environ, stdin_read, NULL, &resp);
 	drain_stdin();
+	/* Deferred work runs before the answer here: a CGI process may be
+	 * killed as soon as the web server has read it (lighttpd's mod_cgi
+	 * does so at end of file, Apache's mod_cgi when the request ends). */
+	nxm_response_run_deferred(&resp);
 	if (nxm_response_serialize(&resp, &out) == -1 ||
 	    nxm_write_all(STDOUT_FILENO, out.data, out.len) == -1)
 		nxm_log_err("cannot write the response: %s", strerror(errno));
 	else
 		rc = 0;
-	/* The web server ends the response at end of file on our stdout;
-	 * what the handler deferred then no longer delays it. */
-	if (close(STDOUT_FILENO) == -1)
-		nxm_log_warn("close(stdout): %s", strerror(errno));
-	nxm_response_run_deferred(&resp);
 	nxm_buf_free(&out);
 	nxm_response_free(&resp);
 	return rc;
+}
+
+struct deferred {
+	nxm_deferred_fn *fn;
+	void *arg;
+};
+
+static void *
+deferred_thread(void *p)
+{
+	struct deferred *d = p;
+
+	d->fn(d->arg);
+	return NULL;
 }
 
 static int
@@ -115,16 +130,33 @@ serve_fcgi(const struct nxm_program *prog, struct nxm_app *app)
 	while (!stopping && FCGX_Accept_r(&rq) >= 0) {
 		struct nxm_response resp;
 		struct nxm_buf out = {0};
+		struct deferred d;
+		pthread_t tid;
+		bool threaded = false;
+		int err;
 
 		nxm_program_serve(prog, app, rq.envp, fcgi_read, rq.in, &resp);
+		/* Deferred work (recording a page's new tokens) runs beside the
+		 * answer going out: the answer does not wait for it, and the
+		 * database lock it holds lasts its own length, never as long as
+		 * a slow client takes to read. */
+		nxm_response_take_deferred(&resp, &d.fn, &d.arg);
+		if (d.fn != NULL) {
+			if ((err = pthread_create(&tid, NULL, deferred_thread, &d)) == 0)
+				threaded = true;
+			else {
+				nxm_log_warn("no thread for deferred work (%s): running it first",
+				             strerror(err));
+				d.fn(d.arg);
+			}
+		}
 		if (nxm_response_serialize(&resp, &out) == -1 ||
 		    FCGX_PutStr(out.data, (int)out.len, rq.out) != (int)out.len)
 			nxm_log_warn("cannot write the response (client gone?)");
 		nxm_buf_free(&out);
-		/* The web server has the whole response once the request is
-		 * finished; deferred work runs after that. */
 		FCGX_Finish_r(&rq);
-		nxm_response_run_deferred(&resp);
+		if (threaded && (err = pthread_join(tid, NULL)) != 0)
+			nxm_log_err("pthread_join: %s", strerror(err));
 		nxm_response_free(&resp);
 	}
 	FCGX_Free(&rq, 1);
@@ -149,7 +181,8 @@ nxm_adapter_main(const struct nxm_program *prog, int argc, char **argv)
 	int rc;
 
 	nxm_log_init(prog->name, NXM_LOG_INFO);
-	nxm_json_init();
+	if (!nxm_json_init())
+		nxm_log_warn("this C library cannot size a block: jansson frees without wiping");
 	if (argc > 1) {
 		usage(prog);
 		return strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ? 0 : 2;

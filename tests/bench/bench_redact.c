@@ -9,7 +9,7 @@
  *   - redaction as the mcp program does it, through the session's reverse
  *     map on a sqlite file: a page seen for the first time in a new session
  *     (every token new), until the answer is ready, then the recording the
- *     program does after sending it; and the same page seen again.
+ *     program does while sending it; and the same page seen again.
  * It prints each case's median and the median of its per-round ratio to
  * the baseline. Run by `make bench`; "bench_redact map" runs only the map
  * cases, for a profiler. */
@@ -169,7 +169,7 @@ new_session(struct nxm_session *s, unsigned n)
 
 /* One request's redaction of a copy of page, as the mcp program does it:
  * open the store, redact (the answer is then ready to send), close (which
- * the program runs after sending: it records the new tokens). The times in
+ * the program runs while sending: it records the new tokens). The times in
  * *answer and *record (µs), the tokens recorded in *recorded. */
 static int
 redact_through_map(json_t *page, const struct nxm_session *s, double *answer, double *record,
@@ -224,7 +224,7 @@ static const char *const case_name[NCASES] = {
         [WALK] = "redaction, constant token (the walk alone)",
         [HMAC] = "redaction, HMAC tokens, no map",
         [FIRST] = "through the map, first sight, until the answer is ready",
-        [RECORD] = "  then, after the answer is sent, recording the new tokens",
+        [RECORD] = "  then, while the answer is sent, recording the new tokens",
         [AGAIN] = "through the map, page seen again",
 };
 

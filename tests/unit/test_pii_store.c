@@ -11,6 +11,7 @@
 #include "testlib.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 
 #include "core/db.h"
@@ -454,6 +455,35 @@ test_over_budget(void **state)
 		tokenize(&s2, NXM_PII_NAME, value, again, sizeof(again));
 		assert_string_equal(again, first[i]);
 	}
+	/* Values it has shown are read without the write lock: another
+	 * process holding it (longer than the busy timeout) does not stop
+	 * them. */
+	{
+		int fds[2];
+		char ready;
+		pid_t holder;
+
+		assert_int_equal(pipe(fds), 0);
+		holder = fork();
+		assert_true(holder != -1);
+		if (holder == 0) {
+			struct nxm_app a;
+			int ok = child_open(&a) == 0 &&
+			         sqlite3_exec(a.db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+			                 SQLITE_OK &&
+			         write(fds[1], "x", 1) == 1;
+			sleep(30);
+			_exit(ok ? 0 : 1);
+		}
+		assert_int_equal(read(fds[0], &ready, 1), 1);
+		snprintf(value, sizeof(value), "Member Number %d", 11);
+		tokenize(&s2, NXM_PII_NAME, value, again, sizeof(again));
+		assert_string_equal(again, first[11]);
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+		close(fds[0]);
+		close(fds[1]);
+	}
 	/* Member 3's token now stands for another value. */
 	key_of(first[3], key, sizeof(key));
 	give_away(s2.id, key);
@@ -497,6 +527,24 @@ test_revoked(void **state)
 	assert_int_equal(sqlite3_column_int(q, 0), 0);
 	sqlite3_finalize(q);
 	assert_null(resolve(&s3, text, err, sizeof(err)));
+	/* A request that was authenticated before the revocation issues no
+	 * new token after it (its rows would outlive the revocation). */
+	{
+		struct nxm_pii_store *st = nxm_pii_store_open(&app, &s3);
+		assert_non_null(st);
+		assert_int_equal(nxm_pii_store_tokenize(st, NXM_PII_ADDRESS, "Calle Nueva 2", 13,
+		                                        tok, sizeof(tok)),
+		                 -1);
+		assert_int_equal(nxm_pii_store_close(st, true), 0);
+	}
+	assert_int_equal(sqlite3_prepare_v2(app.db,
+	                                    "SELECT count(*) FROM pii_tokens WHERE session_id = "
+	                                    "'00000000000000000000000000000003'",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 0);
+	sqlite3_finalize(q);
 }
 
 /* Several processes issuing tokens for one session at once, each request
