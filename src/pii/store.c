@@ -240,6 +240,7 @@ struct nxm_pii_store {
 	bool in_tx;
 	bool db_checks; /* the session is too big for a mirror */
 	bool failed;    /* could not take the lock or read the map: no new tokens */
+	int64_t base;   /* the session's last seq, read under the lock */
 	struct mirror *mirror;
 	sqlite3_stmt *find, *resolve;
 	/* The tokens this request issued, to be recorded by close. */
@@ -380,13 +381,9 @@ session_live(struct nxm_pii_store *st)
 static int
 load_mirror(struct nxm_pii_store *st, struct mirror *m)
 {
-	int64_t last;
-
 	if (m->too_big)
 		return 0;
-	if (last_seq(st, &last) == -1)
-		return -1;
-	if (last > m->seq && (size_t)(last - m->seq) + m->tokens.n > budget) {
+	if (st->base > m->seq && (size_t)(st->base - m->seq) + m->tokens.n > budget) {
 		mirror_drop(m);
 		m->too_big = true;
 		return 0;
@@ -414,7 +411,8 @@ begin(struct nxm_pii_store *st)
 		return -1;
 	}
 	st->in_tx = true;
-	if (session_live(st) == -1 || load_mirror(st, store_mirror(st)) == -1 ||
+	if (session_live(st) == -1 || last_seq(st, &st->base) == -1 ||
+	    load_mirror(st, store_mirror(st)) == -1 ||
 	    ((st->db_checks = store_mirror(st)->too_big) && prepare_find(st) == -1)) {
 		sqlite3_exec(st->app->db, "ROLLBACK", NULL, NULL, NULL);
 		st->in_tx = false;
@@ -662,11 +660,11 @@ key_order(const void *a, const void *b)
 	return c != 0 ? c : (int)x->digits - (int)y->digits;
 }
 
-/* Writes the pending tokens as rows base + 1, base + 2, ... in the order
+/* Writes the pending tokens as rows st->base + 1, + 2, ... in the order
  * of their keys, so that the index on tokens is filled leaf after leaf
  * rather than at random. */
 static int
-record(struct nxm_pii_store *st, int64_t base)
+record(struct nxm_pii_store *st)
 {
 	unsigned char iv[NXM_AEAD_IVLEN], small[512], *blob = NULL;
 	struct nxm_aead_sealer *sealer = NULL;
@@ -693,7 +691,7 @@ record(struct nxm_pii_store *st, int64_t base)
 		    seal(st, sealer, iv, i, key, blob) == -1)
 			goto out;
 		if (sqlite3_bind_text(ins, 1, st->session, -1, SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_int64(ins, 2, base + 1 + (int64_t)i) != SQLITE_OK ||
+		    sqlite3_bind_int64(ins, 2, st->base + 1 + (int64_t)i) != SQLITE_OK ||
 		    sqlite3_bind_text(ins, 3, key, -1, SQLITE_STATIC) != SQLITE_OK ||
 		    sqlite3_bind_blob(ins, 4, p->e.mac, NXM_SHA256_LEN, SQLITE_STATIC) !=
 		            SQLITE_OK ||
@@ -721,11 +719,11 @@ out:
 /* After the commit: the mirror learns this request's tokens, unless it
  * has moved on (evicted, or too big) and will read them from the table. */
 static void
-merge(struct nxm_pii_store *st, int64_t base)
+merge(struct nxm_pii_store *st)
 {
 	struct mirror *m = store_mirror(st);
 
-	if (m->too_big || m->seq != base)
+	if (m->too_big || m->seq != st->base)
 		return;
 	for (size_t i = 0; i < st->npend; i++) {
 		const struct entry *e = &st->pend[i].e;
@@ -736,13 +734,12 @@ merge(struct nxm_pii_store *st, int64_t base)
 			return;
 		}
 	}
-	m->seq = base + (int64_t)st->npend;
+	m->seq = st->base + (int64_t)st->npend;
 }
 
 int
 nxm_pii_store_close(struct nxm_pii_store *st, bool commit)
 {
-	int64_t base = 0;
 	int rc = 0;
 
 	if (st == NULL)
@@ -750,8 +747,7 @@ nxm_pii_store_close(struct nxm_pii_store *st, bool commit)
 	sqlite3_finalize(st->find);
 	sqlite3_finalize(st->resolve);
 	if (st->in_tx) {
-		if (commit && st->npend > 0 &&
-		    (last_seq(st, &base) == -1 || record(st, base) == -1))
+		if (commit && st->npend > 0 && record(st) == -1)
 			commit = false, rc = -1;
 		if (sqlite3_exec(st->app->db, commit ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
 		    SQLITE_OK) {
@@ -761,7 +757,7 @@ nxm_pii_store_close(struct nxm_pii_store *st, bool commit)
 			commit = false, rc = -1;
 		}
 		if (commit && st->npend > 0)
-			merge(st, base);
+			merge(st);
 	}
 	tokset_free(&st->fresh);
 	free(st->pend);
@@ -889,51 +885,43 @@ fail:
 	return NULL;
 }
 
-/* A string of v with its tokens resolved: *out is NULL when it has none. */
+/* A string value with its tokens resolved, in place. */
 static int
-resolve_item(struct nxm_pii_store *st, json_t *item, json_t **out, char *err, size_t errlen)
+resolve_string_value(struct nxm_pii_store *st, json_t *v, char *err, size_t errlen)
 {
 	size_t start, end;
 	char *plain;
+	int rc;
 
-	*out = NULL;
-	if (!nxm_pii_token_find(json_string_value(item), json_string_length(item), &start, &end))
+	if (!nxm_pii_token_find(json_string_value(v), json_string_length(v), &start, &end))
 		return 0;
-	if ((plain = resolve_string(st, json_string_value(item), err, errlen)) == NULL)
+	if ((plain = resolve_string(st, json_string_value(v), err, errlen)) == NULL)
 		return -1;
-	*out = json_string(plain);
+	rc = json_string_set(v, plain);
 	nxm_str_free_secret(plain);
-	return *out != NULL ? 0 : -1;
+	return rc;
 }
 
 int
 nxm_pii_store_resolve_json(struct nxm_pii_store *st, json_t *v, char *err, size_t errlen)
 {
 	const char *key;
-	json_t *item, *plain;
+	json_t *item;
 	size_t i;
 
+	if (json_is_string(v))
+		return resolve_string_value(st, v, err, errlen);
 	if (json_is_object(v)) {
 		json_object_foreach(v, key, item)
 		{
-			if (!json_is_string(item)) {
-				if (nxm_pii_store_resolve_json(st, item, err, errlen) == -1)
-					return -1;
-			} else if (resolve_item(st, item, &plain, err, errlen) == -1 ||
-			           (plain != NULL && json_object_set_new(v, key, plain) == -1)) {
+			if (nxm_pii_store_resolve_json(st, item, err, errlen) == -1)
 				return -1;
-			}
 		}
 	} else if (json_is_array(v)) {
 		json_array_foreach(v, i, item)
 		{
-			if (!json_is_string(item)) {
-				if (nxm_pii_store_resolve_json(st, item, err, errlen) == -1)
-					return -1;
-			} else if (resolve_item(st, item, &plain, err, errlen) == -1 ||
-			           (plain != NULL && json_array_set_new(v, i, plain) == -1)) {
+			if (nxm_pii_store_resolve_json(st, item, err, errlen) == -1)
 				return -1;
-			}
 		}
 	}
 	return 0;

@@ -44,8 +44,8 @@ size_t nxm_pii_store_pending(const struct nxm_pii_store *st);
 int nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t len, char *out,
                            size_t outsz);
 
-/* Replaces, in place, every token found in the strings of v (object
- * values, array elements, at any depth; also inside longer strings) by the
+/* Replaces, in place, every token found in the strings of v (v itself,
+ * object values, array elements, at any depth; also inside longer strings) by the
  * value it stands for. -1 with a message in err when a token is not one
  * this session issued (from another session, expired, or made up): such a
  * token must never reach Nexudus. A token not found is looked for again
