@@ -41,6 +41,20 @@ sign_in() {
 	CODE=$(query_param "$LOCATION" code)
 }
 
+# mcp_call TOKEN NAME ARGS-JSON [extra curl args]: tools/call over revision
+# 2026-07-28, with the headers it mirrors (Mcp-Param-Entity when ARGS has
+# an entity); the answer is in BODY.
+mcp_call() {
+	local tok=$1 name=$2 args=$3 entity hdrs
+	shift 3
+	entity=$(jq -r '.entity // empty' <<<"$args")
+	hdrs=(-H "Authorization: Bearer $tok" -H 'Content-Type: application/json'
+		-H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28'
+		-H 'Mcp-Method: tools/call' -H "Mcp-Name: $name")
+	[ -n "$entity" ] && hdrs+=(-H "Mcp-Param-Entity: $entity")
+	req POST /mcp "${hdrs[@]}" "$@" --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"$name\",\"arguments\":$args,\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}"
+}
+
 exchange() { # exchange [extra curl args]: POST /token for CODE/VERIFIER
 	req POST /token --data-urlencode grant_type=authorization_code --data-urlencode "code=$CODE" \
 		--data-urlencode "redirect_uri=$REDIRECT" --data-urlencode "client_id=$CLIENT_ID" \

@@ -57,17 +57,10 @@ VISIBLE=$(session --data allow_pii=on)
 [ -n "$REDACTED" ] && [ -n "$REDACTED2" ] && [ -n "$VISIBLE" ]
 expect "three sessions signed in (two redacted, one with personal data allowed)" $? "no token"
 
-META='"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}'
 # call TOKEN NAME ARGS-JSON: tools/call over 2026-07-28; BODY holds the
 # answer, also appended to $OUT/<label>.jsonl when LABEL is set.
 call() {
-	local entity hdrs
-	entity=$(jq -r '.entity // empty' <<<"$3")
-	hdrs=(-H "Authorization: Bearer $1" -H 'Content-Type: application/json'
-		-H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28'
-		-H 'Mcp-Method: tools/call' -H "Mcp-Name: $2")
-	[ -n "$entity" ] && hdrs+=(-H "Mcp-Param-Entity: $entity")
-	req POST /mcp "${hdrs[@]}" --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"$2\",\"arguments\":$3,$META}}"
+	mcp_call "$1" "$2" "$3"
 	if [ -n "${LABEL:-}" ]; then
 		jq -c . "$BODY" >>"$OUT/$LABEL.jsonl" 2>/dev/null || cat "$BODY" >>"$OUT/$LABEL.jsonl"
 	fi

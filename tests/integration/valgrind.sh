@@ -116,15 +116,7 @@ register "{\"redirect_uris\":[\"$REDIRECT\"],\"token_endpoint_auth_method\":\"no
 authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on
 exchange
-MCP_HDRS=(-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json'
-	-H 'Accept: application/json, text/event-stream' -H 'MCP-Protocol-Version: 2026-07-28'
-	-H 'Mcp-Method: tools/call')
-call() { # call NAME ARGS-JSON
-	local entity
-	entity=$(jq -r '.entity // empty' <<<"$2")
-	req POST /mcp "${MCP_HDRS[@]}" -H "Mcp-Name: $1" ${entity:+-H "Mcp-Param-Entity: $entity"} \
-		--max-time 120 --data "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"$1\",\"arguments\":$2,\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{}}}}"
-}
+call() { mcp_call "$TOKEN" "$1" "$2" --max-time 120; } # valgrind is slow
 call nexudus_list '{"entity":"coworkers","size":100}'
 check_jq "a redacted page of 100 members" '.result.isError == false and (.result.structuredContent.Records | length) == 100 and (.result.structuredContent.Records[0].FullName | startswith("«PII:NAME:"))'
 NAME_TOKEN=$(jq -r '.result.structuredContent.Records[0].FullName' "$BODY")

@@ -498,12 +498,29 @@ test_over_budget(void **state)
 	nxm_pii_store_set_budget(65536);
 }
 
+/* How many rows of pii_tokens session sid has. */
+static int
+rows_of(const char *sid)
+{
+	sqlite3_stmt *q;
+	int n;
+
+	assert_int_equal(sqlite3_prepare_v2(app.db,
+	                                    "SELECT count(*) FROM pii_tokens WHERE session_id = ?",
+	                                    -1, &q, NULL),
+	                 SQLITE_OK);
+	assert_int_equal(sqlite3_bind_text(q, 1, sid, -1, SQLITE_STATIC), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	n = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	return n;
+}
+
 static void
 test_revoked(void **state)
 {
 	char tok[128], text[256], err[512];
 	struct nxm_session s3;
-	sqlite3_stmt *q;
 	json_t *v;
 
 	make_session(&s3, "00000000000000000000000000000003", 0x33);
@@ -518,14 +535,7 @@ test_revoked(void **state)
 	                              "WHERE session_id = '00000000000000000000000000000003'",
 	                              NULL, NULL, NULL),
 	                 SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(app.db,
-	                                    "SELECT count(*) FROM pii_tokens WHERE session_id = "
-	                                    "'00000000000000000000000000000003'",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 0);
-	sqlite3_finalize(q);
+	assert_int_equal(rows_of(s3.id), 0);
 	assert_null(resolve(&s3, text, err, sizeof(err)));
 	/* A request that was authenticated before the revocation issues no
 	 * new token after it (its rows would outlive the revocation). */
@@ -537,14 +547,7 @@ test_revoked(void **state)
 		                 -1);
 		assert_int_equal(nxm_pii_store_close(st, true), 0);
 	}
-	assert_int_equal(sqlite3_prepare_v2(app.db,
-	                                    "SELECT count(*) FROM pii_tokens WHERE session_id = "
-	                                    "'00000000000000000000000000000003'",
-	                                    -1, &q, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(q, 0), 0);
-	sqlite3_finalize(q);
+	assert_int_equal(rows_of(s3.id), 0);
 }
 
 /* Several processes issuing tokens for one session at once, each request
