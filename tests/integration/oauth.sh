@@ -225,8 +225,13 @@ authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on --data allow_pii=on
 exchange
 GOOD2=$TOKEN
-MH=(-H "Authorization: Bearer $GOOD2" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
-rpc() { req POST /mcp "${MH[@]}" "$@"; }
+rpc_as() { # rpc_as TOKEN [curl args]: a JSON-RPC POST to /mcp with that token
+	local tok=$1
+	shift
+	req POST /mcp -H "Authorization: Bearer $tok" -H 'Content-Type: application/json' \
+		-H 'Accept: application/json, text/event-stream' "$@"
+}
+rpc() { rpc_as "$GOOD2" "$@"; }
 rpc --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
 check_status "initialize" 200
 check_jq "initialize result" '.id == 1 and .result.protocolVersion == "2025-11-25" and .result.serverInfo.name == "nexmcp" and (.result.capabilities | has("tools"))'
@@ -279,7 +284,7 @@ check_status "ended MCP session" 404
 authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on
 exchange
-req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $OLD" --data '{"jsonrpc":"2.0","id":12,"method":"ping"}'
+rpc_as "$TOKEN" -H "Mcp-Session-Id: $OLD" --data '{"jsonrpc":"2.0","id":12,"method":"ping"}'
 check_status "an MCP session belongs to its sign-in" 404
 
 # ---------------------------------------------------------------- 2026-07-28 (stateless)
@@ -478,36 +483,36 @@ curl -s -X DELETE "http://127.0.0.1:$SIM_PORT/_sim/faults" >/dev/null
 authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on
 exchange
-req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"r","version":"1"}}}'
+rpc_as "$TOKEN" --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"r","version":"1"}}}'
 RS=$(hdr Mcp-Session-Id)
-req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $RS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":5}}}'
+rpc_as "$TOKEN" -H "Mcp-Session-Id: $RS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":5}}}'
 check_jq "redacted session: records come with tokens, never e-mail addresses" '.result.isError == false and (.result.structuredContent.Records[0].Email | test("^«PII:EMAIL:[0-9a-f]{8,}»$")) and (tostring | test("@example") | not) and .result._meta["nexmcp/personalDataRedacted"] == true'
 # The tokens of that answer are recorded after it was sent; passed back at
 # once (by another process, under CGI) they must still resolve.
 EMAIL_TOKEN=$(jq -r '.result.structuredContent.Records[0].Email' "$BODY")
 MEMBER_ID=$(jq -r '.result.structuredContent.Records[0].Id' "$BODY")
-req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $RS" --data "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$EMAIL_TOKEN\"}}}}"
+rpc_as "$TOKEN" -H "Mcp-Session-Id: $RS" --data "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$EMAIL_TOKEN\"}}}}"
 check_jq "redacted session: an e-mail token passed straight back finds its member" ".result.isError == false and (.result.structuredContent.Records | length) == 1 and .result.structuredContent.Records[0].Id == $MEMBER_ID and .result.structuredContent.Records[0].Email == \"$EMAIL_TOKEN\""
 # A 2025-03-26 batch of two calls: the first call's tokens are recorded
 # before the second runs, the second's after the answer; both resolve.
-req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"b","version":"1"}}}'
+rpc_as "$TOKEN" --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"b","version":"1"}}}'
 BS=$(hdr Mcp-Session-Id)
-req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $BS" --data '[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":3,"page":3}}},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":3,"page":4}}}]'
+rpc_as "$TOKEN" -H "Mcp-Session-Id: $BS" --data '[{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":3,"page":3}}},{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"coworkers","size":3,"page":4}}}]'
 check_jq "redacted session: a batch of two tool calls, both redacted" 'length == 2 and all(.[]; .result.isError == false and (.result.structuredContent.Records[0].Email | startswith("«PII:EMAIL:")))'
 T1=$(jq -r '.[] | select(.id == 1) | .result.structuredContent.Records[0].Email' "$BODY")
 T2=$(jq -r '.[] | select(.id == 2) | .result.structuredContent.Records[0].Email' "$BODY")
-req POST /mcp -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $BS" --data "[{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$T1\"}}}},{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$T2\"}}}}]"
+rpc_as "$TOKEN" -H "Mcp-Session-Id: $BS" --data "[{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$T1\"}}}},{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"nexudus_list\",\"arguments\":{\"entity\":\"coworkers\",\"filters\":{\"Email\":\"$T2\"}}}}]"
 check_jq "redacted session: the tokens of both calls of the batch resolve" "length == 2 and ([.[] | .result.structuredContent.Records[0].Email] | sort) == ([\"$T1\", \"$T2\"] | sort)"
 # a read-only session may read but not write
 authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on --data read_only=on --data allow_pii=on
 exchange
 RO=$TOKEN
-req POST /mcp -H "Authorization: Bearer $RO" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"ro","version":"1"}}}'
+rpc_as "$RO" --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"ro","version":"1"}}}'
 ROS=$(hdr Mcp-Session-Id)
-req POST /mcp -H "Authorization: Bearer $RO" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $ROS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"tariffs","size":1}}}'
+rpc_as "$RO" -H "Mcp-Session-Id: $ROS" --data '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"nexudus_list","arguments":{"entity":"tariffs","size":1}}}'
 check_jq "read-only session reads" '.result.isError == false'
-req POST /mcp -H "Authorization: Bearer $RO" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream' -H "Mcp-Session-Id: $ROS" --data '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"nexudus_delete","arguments":{"entity":"tariffs","id":1}}}'
+rpc_as "$RO" -H "Mcp-Session-Id: $ROS" --data '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"nexudus_delete","arguments":{"entity":"tariffs","id":1}}}'
 check_status "read-only session writing" 403
 check_hdr_match "insufficient_scope challenge" WWW-Authenticate '^Bearer error="insufficient_scope", .*resource_metadata=.*scope="nexudus:read nexudus:write"'
 # a Nexudus 401 (password changed) ends the session with an HTTP 401
@@ -522,7 +527,6 @@ authorize
 sign_in "$ADMIN" "$PW" --data disclaimer=on
 exchange
 GOOD2=$TOKEN
-MH=(-H "Authorization: Bearer $GOOD2" -H 'Content-Type: application/json' -H 'Accept: application/json, text/event-stream')
 rpc --data '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"tools","version":"1"}}}'
 TS=$(hdr Mcp-Session-Id)
 call_tool nexudus_reauthenticate '{}'
