@@ -75,6 +75,28 @@ nxm_run_user() {
 	if [ "$(id -u)" -eq 0 ]; then echo www-data; else id -un; fi
 }
 
+# nxm_reachable DIR: as root, lets the programs' user pass through every
+# directory above DIR (search permission only, o+x), as a checkout made in
+# a private directory (mktemp -d: mode 0700) would otherwise stop the web
+# servers and the programs from reaching the deployments the tests make.
+nxm_reachable() {
+	local dir user p
+	[ "$(id -u)" -eq 0 ] || return 0
+	user=$(nxm_run_user)
+	local path part
+	path=$(cd "$1" && pwd) || return 1
+	dir=
+	# From the root down: each test needs the directories above to pass.
+	IFS=/ read -ra part <<<"${path#/}"
+	for p in "${part[@]}"; do
+		dir=$dir/$p
+		if ! runuser -u "$user" -- test -x "$dir" 2>/dev/null; then
+			echo "note: letting $user pass through $dir (chmod o+x)" >&2
+			chmod o+x "$dir" || return 1
+		fi
+	done
+}
+
 # nxm_layout BUILDDIR STATE: a deployment under STATE: www/ (document root
 # with cgi-bin/ and static/), etc/ (config, key, TLS), db/ and run/.
 nxm_layout() {

@@ -16,6 +16,8 @@ nxm_apt $NXM_BUILD_PKGS $NXM_LIGHTTPD_PKGS $NXM_APACHE_PKGS jq valgrind libfcgi-
 	clang libclang-rt-14-dev xz-utils chromium
 
 B=$NXM_SRC/_build
+mkdir -p "$B"
+nxm_reachable "$B" || nxm_die "the programs' user cannot reach $B"
 PASSED=0
 FAILED=0
 STAGES_FAILED=()
