@@ -5,9 +5,10 @@
  * Usage: catalog-gen CATALOG.json OUTPUT.c
  *
  * The catalog is checked strictly against the keys catalog.md documents: an
- * unknown key, type, PII category or operation, a dangling enum reference or
- * a duplicate name stops the build with a message naming the entity and the
- * field. A quiet fallback would instead ship a gateway that filters, redacts
+ * unknown key, type, PII category or operation, a dangling enum reference, a
+ * duplicate name, or a string field of an entity that holds personal data
+ * left unclassified stops the build with a message naming the entity and
+ * the field. A quiet fallback would instead ship a gateway that filters, redacts
  * or validates the wrong thing. On failure the output file is removed, and
  * the make rule writes to a temporary name anyway, so no partial table is
  * ever taken for up to date.
@@ -37,6 +38,8 @@ struct ctx {
 	size_t fi;         /* field index */
 	const char *fname; /* NULL outside a field */
 	bool in_field;
+	json_t *person_refs; /* the top level's person_references */
+	bool personal;       /* the current entity holds personal data */
 };
 
 struct name_map {
@@ -60,6 +63,9 @@ static const struct name_map piis[] = {
         {"FINANCIAL", "NXM_PII_FINANCIAL"},
         {"ID_DOC", "NXM_PII_ID_DOC"},
         {"BIO", "NXM_PII_BIO"},
+        {"ACCESS", "NXM_PII_ACCESS"},
+        /* Classified: holds no personal data (with NXM_FF_NOT_PERSONAL). */
+        {"NONE", "NXM_PII_NONE"},
 };
 
 static const struct {
@@ -87,7 +93,7 @@ static const struct {
 
 /* Every key catalog.md documents. Keys we do not turn into C are still listed,
  * so that a new key in the data is noticed here rather than silently dropped. */
-static const char *const top_keys[] = {"source", "entities", NULL};
+static const char *const top_keys[] = {"source", "person_references", "entities", NULL};
 static const char *const entity_keys[] = {
         "name",          "singular",
         "module",        "path",
@@ -379,6 +385,74 @@ check_string_array(const struct ctx *c, json_t *obj, const char *key, bool optio
 	return 0;
 }
 
+/* Unclassified (NULL) and "NONE" are alike: no category. */
+static bool
+same_category(const char *a, const char *b)
+{
+	if (a != NULL && strcmp(a, "NONE") == 0)
+		a = NULL;
+	if (b != NULL && strcmp(b, "NONE") == 0)
+		b = NULL;
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* Redaction is default-deny (catalog.md, "Personal data"): in an entity
+ * that holds personal data, a string field (or one of unknown type) whose
+ * classification is missing would be a field nobody decided about, so it
+ * stops the build. A "<Field>Local" twin holds its base field's value in
+ * local time and must be classified as it is. */
+static int
+check_classified(const struct ctx *c, json_t *f, json_t *fields, const char *pii)
+{
+	const char *type = json_string_value(json_object_get(f, "type"));
+	size_t n = strlen(c->fname), i;
+	json_t *other;
+
+	if (c->personal && pii == NULL && (type == NULL || strcmp(type, "string") == 0)) {
+		fail(c, "not classified: the entity holds personal data, so set \"pii\" to a "
+		        "category or to \"NONE\"");
+		return -1;
+	}
+	if (n <= 5 || strcmp(c->fname + n - 5, "Local") != 0)
+		return 0;
+	json_array_foreach(fields, i, other)
+	{
+		const char *name = json_string_value(json_object_get(other, "name"));
+		if (name == NULL || strlen(name) != n - 5 || strncmp(name, c->fname, n - 5) != 0)
+			continue;
+		if (!same_category(json_string_value(json_object_get(other, "pii")), pii)) {
+			fail(c, "classified unlike %s, the field it is the local-time twin of",
+			     name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Whether an entity holds personal data: a field with a category, or a
+ * field that refers to a person. ACCESS alone does not count: rooms,
+ * sensors and integrations hold access codes and secrets too. */
+static bool
+holds_personal_data(const struct ctx *c, json_t *fields)
+{
+	json_t *f, *ref;
+	size_t i, k;
+
+	json_array_foreach(fields, i, f)
+	{
+		const char *pii = json_string_value(json_object_get(f, "pii"));
+		const char *name = json_string_value(json_object_get(f, "name"));
+		if (pii != NULL && strcmp(pii, "NONE") != 0 && strcmp(pii, "ACCESS") != 0)
+			return true;
+		json_array_foreach(c->person_refs, k, ref)
+		{
+			if (name != NULL && strcmp(json_string_value(ref), name) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Checks one field and works out its line of the fields table. */
 static int
 check_field(struct ctx *c, json_t *f, json_t *enums, json_t *fields, unsigned *flags,
@@ -447,6 +521,10 @@ check_field(struct ctx *c, json_t *f, json_t *enums, json_t *fields, unsigned *f
 		fail(c, "unknown pii category \"%s\"", s);
 		return -1;
 	}
+	if (s != NULL && strcmp(s, "NONE") == 0)
+		*flags |= NXM_FF_NOT_PERSONAL;
+	if (check_classified(c, f, fields, s) == -1)
+		return -1;
 
 	/* A null enum on an enum-typed field is normal (no value table is
 	 * known); a reference from any other type, or to a missing table, is
@@ -661,6 +739,8 @@ emit_entity(struct ctx *c, json_t *e, unsigned *opmask)
 			return -1;
 		}
 	}
+	c->personal = json_is_array(json_object_get(e, "fields")) &&
+	              holds_personal_data(c, json_object_get(e, "fields"));
 	if (emit_enums(c, json_object_get(e, "enums")) == -1 ||
 	    emit_fields(c, json_object_get(e, "fields"), json_object_get(e, "enums")) == -1)
 		return -1;
@@ -672,6 +752,7 @@ generate(struct ctx *c, json_t *root)
 {
 	json_t *entities, *e;
 	unsigned *opmask = NULL;
+	bool *personal = NULL;
 	const char *src;
 	size_t n, i, nf, nen;
 	int rc = -1;
@@ -680,12 +761,16 @@ generate(struct ctx *c, json_t *root)
 	if (check_keys(c, root, top_keys, "top-level") == -1 ||
 	    get_string(c, root, "source", false, &src) == -1)
 		return -1;
+	c->person_refs = json_object_get(root, "person_references");
+	if (check_string_array(c, root, "person_references", false) == -1)
+		return -1;
 	entities = json_object_get(root, "entities");
 	if (!json_is_array(entities) || (n = json_array_size(entities)) == 0) {
 		fail(c, "\"entities\" must be a non-empty array");
 		return -1;
 	}
-	if ((opmask = calloc(n, sizeof(*opmask))) == NULL) {
+	if ((opmask = calloc(n, sizeof(*opmask))) == NULL ||
+	    (personal = calloc(n, sizeof(*personal))) == NULL) {
 		fail(c, "out of memory");
 		return -1;
 	}
@@ -707,6 +792,7 @@ generate(struct ctx *c, json_t *root)
 		c->ename = NULL;
 		if (emit_entity(c, e, &opmask[i]) == -1)
 			goto out;
+		personal[i] = c->personal;
 	}
 	if (check_unique(c, entities) == -1)
 		goto out;
@@ -718,29 +804,28 @@ generate(struct ctx *c, json_t *root)
 	{
 		nf = json_array_size(json_object_get(e, "fields"));
 		nen = json_object_size(json_object_get(e, "enums"));
-		fputs("\t{", c->out);
+		fputs("\t{.name = ", c->out);
 		put_str(c->out, json_string_value(json_object_get(e, "name")));
-		fputs(", ", c->out);
+		fputs(", .singular = ", c->out);
 		put_str(c->out, json_string_value(json_object_get(e, "singular")));
-		fputs(", ", c->out);
+		fputs(", .module = ", c->out);
 		put_str(c->out, json_string_value(json_object_get(e, "module")));
-		fputs(", ", c->out);
+		fputs(", .path = ", c->out);
 		put_str(c->out, json_string_value(json_object_get(e, "path")));
-		fprintf(c->out, ", 0x%02x, %s, ", opmask[i],
-		        json_is_true(json_object_get(e, "has_commands")) ? "true" : "false");
+		fprintf(c->out, ", .ops = 0x%02x, .has_commands = %s, .personal = %s", opmask[i],
+		        json_is_true(json_object_get(e, "has_commands")) ? "true" : "false",
+		        personal[i] ? "true" : "false");
 		if (nf > 0)
-			fprintf(c->out, "fl%zu, %zu, ", i, nf);
-		else
-			fputs("NULL, 0, ", c->out);
+			fprintf(c->out, ", .fields = fl%zu, .nfields = %zu", i, nf);
 		if (nen > 0)
-			fprintf(c->out, "en%zu, %zu},\n", i, nen);
-		else
-			fputs("NULL, 0},\n", c->out);
+			fprintf(c->out, ", .enums = en%zu, .nenums = %zu", i, nen);
+		fputs("},\n", c->out);
 	}
 	fprintf(c->out, "};\nconst size_t nxm_catalog_count = %zu;\n", n);
 	rc = 0;
 out:
 	free(opmask);
+	free(personal);
 	return rc;
 }
 

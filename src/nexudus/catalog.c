@@ -15,6 +15,7 @@ static const char *const pii_names[] = {
         [NXM_PII_NAME] = "NAME",           [NXM_PII_EMAIL] = "EMAIL",   [NXM_PII_PHONE] = "PHONE",
         [NXM_PII_ADDRESS] = "ADDRESS",     [NXM_PII_DOB] = "DOB",       [NXM_PII_SOCIAL] = "SOCIAL",
         [NXM_PII_FINANCIAL] = "FINANCIAL", [NXM_PII_ID_DOC] = "ID_DOC", [NXM_PII_BIO] = "BIO",
+        [NXM_PII_ACCESS] = "ACCESS",
 };
 
 /* Spelled as in catalog.json, so tool output matches the documentation. */

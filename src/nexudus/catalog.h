@@ -25,7 +25,8 @@ enum nxm_field_type {
 	NXM_FT_LIST
 };
 
-/* The redaction categories of the hosted Nexudus MCP server. */
+/* The redaction categories of the hosted Nexudus MCP server, and ACCESS
+ * (PINs, key fobs, access codes, credentials), which it lacks. */
 enum nxm_pii {
 	NXM_PII_NONE = 0,
 	NXM_PII_NAME,
@@ -36,7 +37,9 @@ enum nxm_pii {
 	NXM_PII_SOCIAL,
 	NXM_PII_FINANCIAL,
 	NXM_PII_ID_DOC,
-	NXM_PII_BIO
+	NXM_PII_BIO,
+	NXM_PII_ACCESS,
+	NXM_PII_COUNT /* not a category: the number of enum values */
 };
 
 enum nxm_field_flag {
@@ -49,7 +52,8 @@ enum nxm_field_flag {
 	NXM_FF_KEY = 1u << 6,
 	NXM_FF_NAME_INFERRED = 1u << 7,
 	NXM_FF_FROM_RESPONSE = 1u << 8,  /* from_response_schema */
-	NXM_FF_NOT_IN_RESPONSE = 1u << 9 /* in_response_schema: false */
+	NXM_FF_NOT_IN_RESPONSE = 1u << 9, /* in_response_schema: false */
+	NXM_FF_NOT_PERSONAL = 1u << 10    /* pii "NONE": classified as holding no personal data */
 };
 
 enum nxm_op {
@@ -87,6 +91,10 @@ struct nxm_entity {
 	const char *path /* "/api/spaces/coworkers" or NULL */;
 	unsigned ops;
 	bool has_commands;
+	/* Holds personal data: a field has a pii category, or refers to a
+	 * person (catalog.json's person_references). Every string field of
+	 * such an entity is classified, a category or NXM_FF_NOT_PERSONAL. */
+	bool personal;
 	const struct nxm_field *fields;
 	size_t nfields;
 	const struct nxm_enum_def *enums;

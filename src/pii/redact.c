@@ -1,7 +1,6 @@
 #include "autoconfig.h"
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,219 +11,6 @@
 #include "core/log.h"
 #include "pii/detect.h"
 #include "pii/redact.h"
-
-/* ---------------------------------------------------------------- field table
- *
- * Looking a member up with nxm_catalog_field is a linear scan of up to 190
- * fields; a 100-record page has thousands of members. So the categories
- * are put once into an open-addressing table keyed by (entity, lower-case
- * name): slot entity 0 holds the category any entity gives that name, and
- * entity i + 1 the category nxm_catalog[i] gives it. Only names some
- * entity marks personal are entered: for every other name the answer is
- * NXM_PII_NONE whatever the entity. */
-
-#define TABLE_SIZE 16384 /* more than twice the catalog's 4,437 fields and their copies */
-
-struct slot {
-	const char *name; /* NULL: free */
-	uint32_t hash;
-	uint16_t entity;
-	unsigned char pii;
-};
-
-static struct slot table[TABLE_SIZE];
-static bool table_ok;
-/* A first sieve, since most member names are not personal: bit (last
- * letter & 31) of quick[length][first letter & 31] is set when a personal
- * name of that length starts and ends so. Names of 64 bytes and more
- * always go to the table. */
-static uint32_t quick[64][32];
-static pthread_once_t table_once = PTHREAD_ONCE_INIT;
-
-static unsigned char
-lower(unsigned char c)
-{
-	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + 32) : c;
-}
-
-/* FNV-1a over the lower-case name. */
-static uint32_t
-name_hash(const char *name)
-{
-	uint32_t h = 2166136261u;
-
-	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
-		h = (h ^ lower(*p)) * 16777619u;
-	return h;
-}
-
-static size_t
-slot_index(uint32_t hash, uint16_t entity)
-{
-	return (size_t)((hash ^ (uint32_t)entity * 0x9e3779b1u) & (TABLE_SIZE - 1));
-}
-
-static struct slot *
-table_find(const char *name, uint32_t hash, uint16_t entity)
-{
-	for (size_t i = slot_index(hash, entity), n = 0; n < TABLE_SIZE;
-	     i = (i + 1) & (TABLE_SIZE - 1), n++) {
-		struct slot *s = &table[i];
-		if (s->name == NULL)
-			return NULL;
-		if (s->hash == hash && s->entity == entity && nxm_str_ieq(s->name, name))
-			return s;
-	}
-	return NULL;
-}
-
-/* Adds a slot unless the name is there already (the first, in catalog
- * order, wins, as with nxm_catalog_field). */
-static int
-table_add(const char *name, uint32_t hash, uint16_t entity, enum nxm_pii pii)
-{
-	static size_t used;
-
-	if (table_find(name, hash, entity) != NULL)
-		return 0;
-	if (used >= TABLE_SIZE / 2)
-		return -1;
-	for (size_t i = slot_index(hash, entity);; i = (i + 1) & (TABLE_SIZE - 1)) {
-		if (table[i].name == NULL) {
-			table[i] = (struct slot){name, hash, entity, (unsigned char)pii};
-			used++;
-			return 0;
-		}
-	}
-}
-
-/* Nexudus copies a referenced record's fields under the referenced
- * entity's name (a booking's CoworkerFullName, an event's BusinessAddress),
- * and the catalog does not always mark the copy. "<Singular><Field>" of a
- * personal field is personal wherever it appears, even in an entity that
- * lists it unmarked: it is added to the names looked up when an entity has
- * no entry of its own, after those entries are made. */
-#define COPIES_MAX    2048
-#define COPY_NAME_MAX 64
-static char copies[COPIES_MAX][COPY_NAME_MAX];
-
-static int
-add_copies(void)
-{
-	size_t used = 0;
-
-	for (size_t e = 0; e < nxm_catalog_count; e++)
-		for (size_t f = 0; f < nxm_catalog[e].nfields; f++) {
-			const struct nxm_field *fd = &nxm_catalog[e].fields[f];
-			char *name = copies[used];
-			int n;
-
-			if (fd->pii == NXM_PII_NONE || nxm_catalog[e].singular == NULL)
-				continue;
-			n = snprintf(name, COPY_NAME_MAX, "%s%s", nxm_catalog[e].singular,
-			             fd->name);
-			if (n <= 0 || n >= COPY_NAME_MAX)
-				continue;
-			if (table_find(name, name_hash(name), 0) != NULL)
-				continue;
-			if (used >= COPIES_MAX ||
-			    table_add(name, name_hash(name), 0, fd->pii) == -1)
-				return -1;
-			quick[n][lower((unsigned char)name[0]) & 31] |=
-			        1u << (lower((unsigned char)name[n - 1]) & 31);
-			used++;
-		}
-	return 0;
-}
-
-static void
-table_build(void)
-{
-	if (nxm_catalog_count >= UINT16_MAX)
-		goto fail;
-	for (size_t e = 0; e < nxm_catalog_count; e++)
-		for (size_t f = 0; f < nxm_catalog[e].nfields; f++) {
-			const struct nxm_field *fd = &nxm_catalog[e].fields[f];
-			size_t n = strlen(fd->name);
-			if (fd->pii == NXM_PII_NONE || n == 0)
-				continue;
-			if (table_add(fd->name, name_hash(fd->name), 0, fd->pii) == -1)
-				goto fail;
-			if (n < 64)
-				quick[n][lower((unsigned char)fd->name[0]) & 31] |=
-				        1u << (lower((unsigned char)fd->name[n - 1]) & 31);
-		}
-	for (size_t e = 0; e < nxm_catalog_count; e++)
-		for (size_t f = 0; f < nxm_catalog[e].nfields; f++) {
-			const struct nxm_field *fd = &nxm_catalog[e].fields[f];
-			uint32_t h = name_hash(fd->name);
-			if (table_find(fd->name, h, 0) != NULL &&
-			    table_add(fd->name, h, (uint16_t)(e + 1), fd->pii) == -1)
-				goto fail;
-		}
-	if (add_copies() == -1)
-		goto fail;
-	table_ok = true;
-	return;
-fail:
-	nxm_log_err("the field table is too small for the catalog: using the slow lookups");
-}
-
-/* The index + 1 of e in nxm_catalog, 0 when e is not one of its entries. */
-static uint16_t
-entity_number(const struct nxm_entity *e)
-{
-	uintptr_t p = (uintptr_t)e, base = (uintptr_t)nxm_catalog;
-
-	if (e == NULL || p < base || p >= base + nxm_catalog_count * sizeof(nxm_catalog[0]) ||
-	    (p - base) % sizeof(nxm_catalog[0]) != 0)
-		return 0;
-	return (uint16_t)((p - base) / sizeof(nxm_catalog[0]) + 1);
-}
-
-static enum nxm_pii
-slow_category(const struct nxm_entity *e, const char *name)
-{
-	const struct nxm_field *f = nxm_catalog_field(e, name);
-
-	if (f != NULL)
-		return f->pii;
-	for (size_t i = 0; i < nxm_catalog_count; i++)
-		if ((f = nxm_catalog_field(&nxm_catalog[i], name)) != NULL &&
-		    f->pii != NXM_PII_NONE)
-			return f->pii;
-	return NXM_PII_NONE;
-}
-
-enum nxm_pii
-nxm_pii_field_category(const struct nxm_entity *e, const char *name)
-{
-	const struct slot *s;
-	uint16_t num;
-	uint32_t h;
-	size_t n;
-
-	if (name == NULL || pthread_once(&table_once, table_build) != 0 || !table_ok)
-		return name == NULL ? NXM_PII_NONE : slow_category(e, name);
-	n = strlen(name);
-	if (n == 0 || (n < 64 && !(quick[n][lower((unsigned char)name[0]) & 31] >>
-	                                   (lower((unsigned char)name[n - 1]) & 31) &
-	                           1)))
-		return NXM_PII_NONE;
-	h = name_hash(name);
-	if ((s = table_find(name, h, 0)) == NULL)
-		return NXM_PII_NONE;
-	if (e == NULL)
-		return (enum nxm_pii)s->pii;
-	if ((num = entity_number(e)) == 0) {
-		/* An entity from outside the catalog (tests): its own fields. */
-		const struct nxm_field *f = nxm_catalog_field(e, name);
-		return f != NULL ? f->pii : (enum nxm_pii)s->pii;
-	}
-	if ((s = table_find(name, h, num)) != NULL || (s = table_find(name, h, 0)) != NULL)
-		return (enum nxm_pii)s->pii;
-	return NXM_PII_NONE;
-}
 
 /* ---------------------------------------------------------------- memo
  *
@@ -503,13 +289,25 @@ scalar_token(struct nxm_pii_redactor *r, json_t *v, enum nxm_pii cat)
 	return json_stringn_nocheck(tok, n);
 }
 
-static int redact_value(struct nxm_pii_redactor *r, json_t *v, const struct nxm_entity *scope);
-static int redact_whole_array(struct nxm_pii_redactor *r, json_t *a, enum nxm_pii cat);
+/* Where a value sits: the entity of the record it belongs to (NULL for a
+ * nested record or an answer of our own), and whether that record holds
+ * personal data, so that what the catalog does not know is withheld. */
+struct scope {
+	const struct nxm_entity *e;
+	bool personal;
+};
+
+static int redact_value(struct nxm_pii_redactor *r, json_t *v, struct scope sc);
+static int redact_whole_array(struct nxm_pii_redactor *r, json_t *a, enum nxm_pii cat,
+                              bool strings_only, struct scope inner);
 
 /* The value of a member with a category; *repl is set when the value must
- * be replaced by another JSON value (numbers and booleans). */
+ * be replaced by another JSON value (numbers and booleans). A member
+ * withheld only by default-deny (strings_only) keeps its numbers: a
+ * string field nobody classified may hold anything, a count may not. */
 static int
-redact_whole(struct nxm_pii_redactor *r, json_t *v, enum nxm_pii cat, json_t **repl)
+redact_whole(struct nxm_pii_redactor *r, json_t *v, enum nxm_pii cat, bool strings_only,
+             struct scope inner, json_t **repl)
 {
 	*repl = NULL;
 	switch (json_typeof(v)) {
@@ -517,11 +315,13 @@ redact_whole(struct nxm_pii_redactor *r, json_t *v, enum nxm_pii cat, json_t **r
 		return redact_whole_string(r, v, cat);
 	case JSON_INTEGER:
 	case JSON_REAL:
+		if (strings_only)
+			return 0;
 		return (*repl = scalar_token(r, v, cat)) != NULL ? 0 : -1;
 	case JSON_ARRAY:
-		return redact_whole_array(r, v, cat);
+		return redact_whole_array(r, v, cat, strings_only, inner);
 	case JSON_OBJECT:
-		return redact_value(r, v, NULL);
+		return redact_value(r, v, inner);
 	default:
 		/* null, and booleans: the catalog's personal booleans are
 		 * flags (NotifyByEmail, SendOnboardingFormByEmail) that hold
@@ -531,46 +331,52 @@ redact_whole(struct nxm_pii_redactor *r, json_t *v, enum nxm_pii cat, json_t **r
 }
 
 static int
-redact_whole_array(struct nxm_pii_redactor *r, json_t *a, enum nxm_pii cat)
+redact_whole_array(struct nxm_pii_redactor *r, json_t *a, enum nxm_pii cat, bool strings_only,
+                   struct scope inner)
 {
 	json_t *el, *repl;
 	size_t i;
 
 	json_array_foreach(a, i, el)
 	{
-		if (redact_whole(r, el, cat, &repl) == -1 ||
+		if (redact_whole(r, el, cat, strings_only, inner, &repl) == -1 ||
 		    (repl != NULL && json_array_set_new(a, i, repl) == -1))
 			return -1;
 	}
 	return 0;
 }
 
-/* Member key of object o, of value m, in a record of entity scope. */
+/* Member key of object o, of value m, in a record of scope sc. */
 static int
 redact_member(struct nxm_pii_redactor *r, json_t *o, const char *key, json_t *m,
-              const struct nxm_entity *scope)
+              struct scope sc)
 {
+	/* Records nested in this one are of other entities, but inside a
+	 * record that holds personal data they are withheld by default too. */
+	struct scope inner = {NULL, sc.personal};
 	enum nxm_pii cat;
+	bool by_default;
 	json_t *repl;
 
 	/* Nothing to do whatever the name: most members of a Nexudus record
 	 * are unset. */
 	if (json_is_null(m) || json_is_boolean(m))
 		return 0;
-	if ((cat = nxm_pii_field_category(scope, key)) != NXM_PII_NONE) {
+	if ((cat = nxm_pii_classify(sc.e, sc.personal, key, &by_default)) != NXM_PII_NONE) {
+		if (by_default)
+			r->by_default++;
 		/* Replacing an existing key's value keeps an iteration over o
 		 * valid. */
-		if (redact_whole(r, m, cat, &repl) == -1 ||
+		if (redact_whole(r, m, cat, by_default, inner, &repl) == -1 ||
 		    (repl != NULL && json_object_set_new(o, key, repl) == -1))
 			return -1;
 		return 0;
 	}
-	/* Nested records are of other entities: looked up by name only. */
-	return redact_value(r, m, NULL);
+	return redact_value(r, m, inner);
 }
 
 static int
-redact_value(struct nxm_pii_redactor *r, json_t *v, const struct nxm_entity *scope)
+redact_value(struct nxm_pii_redactor *r, json_t *v, struct scope sc)
 {
 	const char *key;
 	json_t *m;
@@ -582,14 +388,14 @@ redact_value(struct nxm_pii_redactor *r, json_t *v, const struct nxm_entity *sco
 	case JSON_ARRAY:
 		json_array_foreach(v, i, m)
 		{
-			if (redact_value(r, m, scope) == -1)
+			if (redact_value(r, m, sc) == -1)
 				return -1;
 		}
 		return 0;
 	case JSON_OBJECT:
 		json_object_foreach(v, key, m)
 		{
-			if (redact_member(r, v, key, m, scope) == -1)
+			if (redact_member(r, v, key, m, sc) == -1)
 				return -1;
 		}
 		return 0;
@@ -598,9 +404,52 @@ redact_value(struct nxm_pii_redactor *r, json_t *v, const struct nxm_entity *sco
 	}
 }
 
+/* Nexudus's validation errors, [{PropertyName, AttemptedValue, Message}]:
+ * the value attempted is the named field's, and is redacted as that field
+ * is; the rest is free text. */
+static int
+redact_errors(struct nxm_pii_redactor *r, json_t *errors, struct scope sc)
+{
+	const struct scope outside = {NULL, false};
+	json_t *err, *repl;
+	size_t i;
+
+	if (!json_is_array(errors))
+		return redact_value(r, errors, outside);
+	json_array_foreach(errors, i, err)
+	{
+		const char *property = json_string_value(json_object_get(err, "PropertyName"));
+		json_t *attempted = json_object_get(err, "AttemptedValue");
+		enum nxm_pii cat;
+		bool by_default;
+		const char *key;
+		json_t *m;
+
+		if (!json_is_object(err)) {
+			if (redact_value(r, err, outside) == -1)
+				return -1;
+			continue;
+		}
+		json_object_foreach(err, key, m)
+		{
+			if (m == attempted && property != NULL &&
+			    (cat = nxm_pii_classify(sc.e, sc.personal, property, &by_default)) !=
+			            NXM_PII_NONE) {
+				if (redact_whole(r, m, cat, by_default, outside, &repl) == -1 ||
+				    (repl != NULL && json_object_set_new(err, key, repl) == -1))
+					return -1;
+			} else if (redact_value(r, m, outside) == -1) {
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 int
 nxm_pii_redact_json(const struct nxm_entity *e, json_t *v, struct nxm_pii_redactor *r)
 {
+	const struct scope records_scope = {e, e != NULL && e->personal}, outside = {NULL, false};
 	json_t *records, *value, *m;
 	const char *key;
 
@@ -611,20 +460,24 @@ nxm_pii_redact_json(const struct nxm_entity *e, json_t *v, struct nxm_pii_redact
 		value = json_object_get(v, "Value");
 		if (!json_is_array(records))
 			records = NULL;
-		if (!json_is_object(value) || json_object_get(v, "WasSuccessful") == NULL)
+		if (!json_is_object(value))
 			value = NULL;
-		if (records != NULL || value != NULL) {
+		/* A list's, or a mutation's answer (Value is null when it
+		 * failed). */
+		if (records != NULL || json_is_boolean(json_object_get(v, "WasSuccessful"))) {
 			/* An envelope: its own members are not the entity's
 			 * fields, its records are. */
 			json_object_foreach(v, key, m)
 			{
 				if (m == records || m == value
-				            ? redact_value(r, m, e) == -1
-				            : redact_member(r, v, key, m, NULL) == -1)
+				            ? redact_value(r, m, records_scope) == -1
+				        : strcmp(key, "Errors") == 0
+				                ? redact_errors(r, m, records_scope) == -1
+				                : redact_value(r, m, outside) == -1)
 					return -1;
 			}
 			return 0;
 		}
 	}
-	return redact_value(r, v, e);
+	return redact_value(r, v, e != NULL ? records_scope : outside);
 }

@@ -44,7 +44,7 @@ to_hex(const unsigned char *in, size_t n, char *out)
 static enum nxm_pii
 category_of(const char *s, size_t n)
 {
-	for (enum nxm_pii c = NXM_PII_NAME; c <= NXM_PII_BIO; c++) {
+	for (enum nxm_pii c = NXM_PII_NAME; c < NXM_PII_COUNT; c++) {
 		const char *name = nxm_pii_name(c);
 		if (strlen(name) == n && memcmp(name, s, n) == 0)
 			return c;

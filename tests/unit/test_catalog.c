@@ -370,13 +370,15 @@ static void
 test_pii_names(void **state)
 {
 	static const char *const names[] = {
-	        "NAME", "EMAIL", "PHONE", "ADDRESS", "DOB", "SOCIAL", "FINANCIAL", "ID_DOC", "BIO",
+	        "NAME",      "EMAIL",  "PHONE", "ADDRESS", "DOB",    "SOCIAL",
+	        "FINANCIAL", "ID_DOC", "BIO",   "ACCESS",
 	};
-	size_t counts[NXM_PII_BIO + 1] = {0};
+	size_t counts[NXM_PII_COUNT] = {0}, not_personal = 0, personal = 0;
 
+	assert_int_equal(NXM_ARRAY_LEN(names), NXM_PII_COUNT - 1);
 	assert_null(nxm_pii_name(NXM_PII_NONE));
-	assert_null(nxm_pii_name((enum nxm_pii)(NXM_PII_BIO + 1)));
-	for (int p = NXM_PII_NAME; p <= NXM_PII_BIO; p++) {
+	assert_null(nxm_pii_name(NXM_PII_COUNT));
+	for (int p = NXM_PII_NAME; p < NXM_PII_COUNT; p++) {
 		const char *n = nxm_pii_name((enum nxm_pii)p);
 		assert_non_null(n);
 		assert_string_equal(n, names[p - 1]);
@@ -387,17 +389,26 @@ test_pii_names(void **state)
 	assert_int_equal(nxm_pii_from_name(""), NXM_PII_NONE);
 	assert_int_equal(nxm_pii_from_name(NULL), NXM_PII_NONE);
 
-	/* The catalog's own categories, as counted in catalog.json. */
-	for (size_t i = 0; i < nxm_catalog_count; i++)
+	/* The catalog's own classification, as counted in catalog.json
+	 * (jq '[.entities[].fields[].pii] | group_by(.) | map([.[0], length])'). */
+	for (size_t i = 0; i < nxm_catalog_count; i++) {
 		for (size_t j = 0; j < nxm_catalog[i].nfields; j++) {
-			enum nxm_pii p = nxm_catalog[i].fields[j].pii;
-			assert_true(p <= NXM_PII_BIO);
-			counts[p]++;
+			const struct nxm_field *f = &nxm_catalog[i].fields[j];
+			assert_true(f->pii < NXM_PII_COUNT);
+			/* "NONE" is no category. */
+			assert_true(!(f->flags & NXM_FF_NOT_PERSONAL) || f->pii == NXM_PII_NONE);
+			counts[f->pii]++;
+			not_personal += (f->flags & NXM_FF_NOT_PERSONAL) != 0;
 		}
-	assert_int_equal(counts[NXM_PII_NAME], 148);
-	assert_int_equal(counts[NXM_PII_EMAIL], 53);
-	assert_int_equal(counts[NXM_PII_BIO], 36);
-	assert_int_equal(counts[NXM_PII_ID_DOC], 0);
+		personal += nxm_catalog[i].personal;
+	}
+	assert_int_equal(counts[NXM_PII_NAME], 207);
+	assert_int_equal(counts[NXM_PII_EMAIL], 60);
+	assert_int_equal(counts[NXM_PII_BIO], 185);
+	assert_int_equal(counts[NXM_PII_ID_DOC], 11);
+	assert_int_equal(counts[NXM_PII_ACCESS], 56);
+	assert_int_equal(not_personal, 777);
+	assert_int_equal(personal, 109);
 }
 
 static void
