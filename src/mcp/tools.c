@@ -8,6 +8,7 @@
 #include "core/form.h"
 #include "core/json.h"
 #include "core/log.h"
+#include "mcp/args.h"
 #include "mcp/tools.h"
 #include "nexudus/catalog.h"
 #include "nexudus/client.h"
@@ -316,64 +317,12 @@ simple_call(struct nxm_mcp_ctx *ctx, const char *method, const char *path, json_
 	return out;
 }
 
-/* Adds "<prefix><Singular>_<Field>=value" for every key of obj. */
-static int
-add_filters(struct nxm_buf *q, const struct nxm_entity *e, json_t *obj, const char *prefix,
-            bool range, char *err, size_t errlen)
-{
-	const char *key;
-	json_t *v;
-
-	if (obj == NULL)
-		return 0;
-	if (!json_is_object(obj)) {
-		snprintf(err, errlen, "filters, from and to are objects of {Field: value}.");
-		return -1;
-	}
-	json_object_foreach(obj, key, v)
-	{
-		const struct nxm_field *f = nxm_catalog_field(e, key);
-		char num[64];
-		const char *text;
-
-		if (f == NULL) {
-			snprintf(err, errlen,
-			         "%s has no field '%.60s'; nexudus_describe_entity lists its "
-			         "fields.",
-			         e->name, key);
-			return -1;
-		}
-		if (range && !(f->flags & NXM_FF_RANGE) && f->type != NXM_FT_DATETIME) {
-			snprintf(err, errlen, "%s.%s cannot be used as a range.", e->name, f->name);
-			return -1;
-		}
-		if (json_is_string(v))
-			text = json_string_value(v);
-		else if (json_is_integer(v))
-			text = (snprintf(num, sizeof(num), "%lld",
-			                 (long long)json_integer_value(v)),
-			        num);
-		else if (json_is_real(v))
-			text = (snprintf(num, sizeof(num), "%g", json_real_value(v)), num);
-		else if (json_is_boolean(v))
-			text = json_is_true(v) ? "true" : "false";
-		else {
-			snprintf(err, errlen,
-			         "The value for %s must be text, a number or true/false.", f->name);
-			return -1;
-		}
-		if (nxm_buf_printf(q, "&%s%s_%s=", prefix, e->singular, f->name) == -1 ||
-		    nxm_form_encode(q, text) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 static json_t *
 run_list(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 {
 	const struct nxm_entity *e = entity_arg(args, err, errlen);
-	struct nxm_buf q = {0};
+	struct nxm_buf q = {0}, filters = {0};
+	struct nxm_args_exact exact = {0};
 	json_t *page = json_object_get(args, "page"), *size = json_object_get(args, "size");
 	const char *order = json_string_value(json_object_get(args, "orderBy"));
 	const char *dir = json_string_value(json_object_get(args, "dir"));
@@ -393,16 +342,40 @@ run_list(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 		snprintf(err, errlen, "%s has no field '%.60s' to order by.", e->name, order);
 		return NULL;
 	}
+	if ((order != NULL && !nxm_args_order_allowed(ctx, e, order, err, errlen)) ||
+	    nxm_args_filters(ctx, e, json_object_get(args, "filters"), NXM_ARGS_EQUAL, &filters,
+	                     &exact, err, errlen) == -1 ||
+	    nxm_args_filters(ctx, e, json_object_get(args, "from"), NXM_ARGS_FROM, &filters,
+	                     &exact, err, errlen) == -1 ||
+	    nxm_args_filters(ctx, e, json_object_get(args, "to"), NXM_ARGS_TO, &filters, &exact,
+	                     err, errlen) == -1)
+		goto out;
+	/* Whole-value filters are checked on what Nexudus returns: a full
+	 * page of candidates each time. */
+	if (exact.n > 0)
+		n = NXM_TOOLS_PAGE_MAX;
 	if (nxm_buf_printf(&q, "%s?page=%lld&size=%lld", e->path, p, n) == -1 ||
 	    (order != NULL && nxm_buf_printf(&q, "&orderBy=%s", order) == -1) ||
 	    (dir != NULL && strcmp(dir, "desc") == 0 && nxm_buf_puts(&q, "&dir=-1") == -1) ||
-	    add_filters(&q, e, json_object_get(args, "filters"), "", false, err, errlen) == -1 ||
-	    add_filters(&q, e, json_object_get(args, "from"), "from_", true, err, errlen) == -1 ||
-	    add_filters(&q, e, json_object_get(args, "to"), "to_", true, err, errlen) == -1)
+	    (filters.len > 0 && nxm_buf_append(&q, filters.data, filters.len) == -1)) {
+		snprintf(err, errlen, "Out of memory preparing the search.");
 		goto out;
+	}
 	out = simple_call(ctx, "GET", q.data, NULL, err, errlen);
+	if (out != NULL && nxm_args_keep_exact(out, &exact) == -1) {
+		json_decref(out);
+		out = NULL;
+		snprintf(err, errlen, "Nexudus answered the list without records.");
+	}
 out:
+	nxm_args_exact_clear(&exact);
+	/* The query holds the values tokens stood for. */
+	if (q.data != NULL)
+		nxm_wipe(q.data, q.cap);
+	if (filters.data != NULL)
+		nxm_wipe(filters.data, filters.cap);
 	nxm_buf_free(&q);
+	nxm_buf_free(&filters);
 	return out;
 }
 
@@ -456,12 +429,15 @@ static json_t *
 run_create(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 {
 	const struct nxm_entity *e = entity_arg(args, err, errlen);
-	json_t *fields;
+	json_t *fields, *payload, *out;
 
 	if (e == NULL || !op_allowed(e, NXM_OP_CREATE, "creating records", err, errlen) ||
-	    fields_arg(e, args, &fields, err, errlen) == -1)
+	    fields_arg(e, args, &fields, err, errlen) == -1 ||
+	    (payload = nxm_args_fields(ctx, e, fields, err, errlen)) == NULL)
 		return NULL;
-	return simple_call(ctx, "POST", e->path, fields, err, errlen);
+	out = simple_call(ctx, "POST", e->path, payload, err, errlen);
+	json_decref(payload);
+	return out;
 }
 
 /* Nexudus's PUT replaces the whole record, so the current record is read and
@@ -470,17 +446,21 @@ static json_t *
 run_update(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 {
 	const struct nxm_entity *e = entity_arg(args, err, errlen);
-	json_t *fields, *current, *out;
+	json_t *fields, *payload, *current, *out;
 	char path[512];
 	long long id;
 
 	if (e == NULL || !op_allowed(e, NXM_OP_UPDATE, "updating records", err, errlen) ||
-	    id_arg(args, &id, err, errlen) == -1 || fields_arg(e, args, &fields, err, errlen) == -1)
+	    id_arg(args, &id, err, errlen) == -1 || fields_arg(e, args, &fields, err, errlen) == -1 ||
+	    (payload = nxm_args_fields(ctx, e, fields, err, errlen)) == NULL)
 		return NULL;
 	snprintf(path, sizeof(path), "%s/%lld", e->path, id);
-	if ((current = simple_call(ctx, "GET", path, NULL, err, errlen)) == NULL)
+	if ((current = simple_call(ctx, "GET", path, NULL, err, errlen)) == NULL) {
+		json_decref(payload);
 		return NULL;
-	json_object_update(current, fields);
+	}
+	json_object_update(current, payload);
+	json_decref(payload);
 	json_object_set_new(current, "Id", json_integer(id));
 	out = simple_call(ctx, "PUT", e->path, current, err, errlen);
 	json_decref(current);
@@ -868,6 +848,9 @@ run_run_command(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 		snprintf(err, errlen, "ids must be whole numbers.");
 		return NULL;
 	}
+	if (nxm_args_no_tokens(key, "a command's key", err, errlen) == -1 ||
+	    nxm_args_no_tokens(params, "a command's parameters", err, errlen) == -1)
+		return NULL;
 	body = json_pack("{s:O, s:O, s:O}", "Key", key, "Ids", ids, "Parameters",
 	                 json_is_array(params) ? params : json_array());
 	if (!json_is_array(params))
@@ -889,7 +872,11 @@ run_skill_guide(struct nxm_mcp_ctx *ctx, json_t *args, char *err, size_t errlen)
 	        "2. Learn its fields: nexudus_describe_entity, before filtering or writing. 3. "
 	        "Search "
 	        "with nexudus_list: filters match text fields by substring, from/to bound dates "
-	        "(YYYY-MM-DDTHH:MM, UTC) and numbers; results come in pages (size up to 100). 4. "
+	        "(YYYY-MM-DDTHH:MM, UTC) and numbers; results come in pages (size up to 100). When "
+	        "personal data is redacted, personal values are «PII:…» tokens: pass a token back "
+	        "in a filter or a field that holds personal data and it stands for its value; "
+	        "such filters match whole values only, and ranges and ordering on personal fields "
+	        "are refused. 4. "
 	        "Read "
 	        "one record with nexudus_get for the fields lists omit. 5. Write with "
 	        "nexudus_create, "
@@ -1046,7 +1033,8 @@ static const struct tool tools[] = {
          true, false, true, false, false, run_describe, NULL, NULL, NULL},
         {true, "nexudus_list", "Search Nexudus records",
          "Lists records of an entity, filtered and paged. filters matches fields ({\"FullName\": "
-         "\"Ana\"} matches names containing Ana); from/to bound date or number fields. Lists omit "
+         "\"Ana\"} matches names containing Ana; when personal data is redacted, a personal field "
+         "matches a token or a whole value only); from/to bound date or number fields. Lists omit "
          "collection fields that nexudus_get returns.",
          "{\"type\":\"object\",\"properties\":{" ENTITY_PROP ","
          "\"filters\":{\"type\":\"object\"},\"from\":{\"type\":\"object\"},\"to\":{\"type\":"
@@ -1120,8 +1108,8 @@ static const struct tool tools[] = {
          "\"additionalProperties\":false}",
          true, false, true, false, false, run_entity_guide, NULL, NULL, NULL},
         {true, "nexudus_find_members", "Find members",
-         "Finds members and contacts by part of their name, e-mail or company, or by whether "
-         "they are active.",
+         "Finds members and contacts by part of their name, e-mail or company (a token or the "
+         "whole value when personal data is redacted), or by whether they are active.",
          "{\"type\":\"object\",\"properties\":{\"name\":{\"type\":\"string\"},\"email\":{\"type\":"
          "\"string\"},"
          "\"company\":{\"type\":\"string\"},\"active\":{\"type\":\"boolean\"},"
@@ -1612,10 +1600,10 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 		goto answer;
 	}
 	store = ctx->pii;
-	/* Tokens the assistant passes back become their values here, so
-	 * Nexudus only ever sees real values, and only this session's. */
-	if (check_args(t, args, err, sizeof(err)) == -1 ||
-	    nxm_pii_store_resolve_json(store, args, err, sizeof(err)) == -1)
+	/* Arguments are checked as the client sent them; tokens become their
+	 * values only where the Nexudus request is built (mcp/args.h), so no
+	 * refusal can quote a value a token stands for. */
+	if (check_args(t, args, err, sizeof(err)) == -1)
 		goto redact;
 	out = t->run != NULL ? t->run(ctx, args, err, sizeof(err))
 	                     : t->run_mapped(ctx, t->spec, t->join, args, err, sizeof(err));

@@ -843,15 +843,16 @@ lookup(struct nxm_pii_store *st, const char *key, char **value)
 	return rc;
 }
 
-/* s with every token replaced; NULL with err set when a token is unknown. */
-static char *
-resolve_string(struct nxm_pii_store *st, const char *s, char *err, size_t errlen)
+int
+nxm_pii_store_resolve(struct nxm_pii_store *st, const char *s, char **plain, char *err,
+                      size_t errlen)
 {
 	struct nxm_buf out = {0};
 	size_t len = strlen(s), pos = 0, start, end;
 	char key[NXM_PII_TOKEN_MAX], *value = NULL;
 	int found;
 
+	*plain = NULL;
 	err[0] = '\0';
 	while (nxm_pii_token_find(s + pos, len - pos, &start, &end)) {
 		if (nxm_pii_token_to_key(s + pos + start, end - start, key, sizeof(key)) == -1 ||
@@ -863,7 +864,7 @@ resolve_string(struct nxm_pii_store *st, const char *s, char *err, size_t errlen
 			snprintf(err, errlen,
 			         "Unknown personal-data token %.*s: tokens are valid only in the "
 			         "session that showed them, until it ends. Search again to get a "
-			         "current token, or give the value itself.",
+			         "current token.",
 			         (int)(end - start), s + pos + start);
 			goto fail;
 		}
@@ -876,53 +877,14 @@ resolve_string(struct nxm_pii_store *st, const char *s, char *err, size_t errlen
 	}
 	if (nxm_buf_append(&out, s + pos, len - pos) == -1)
 		goto fail;
-	return out.data != NULL ? out.data : strdup("");
+	*plain = out.data != NULL ? out.data : strdup("");
+	return *plain != NULL ? 0 : -1;
 fail:
 	nxm_str_free_secret(value);
+	if (out.data != NULL)
+		nxm_wipe(out.data, out.cap);
 	nxm_buf_free(&out);
 	if (err[0] == '\0')
 		snprintf(err, errlen, "Out of memory resolving a personal-data token.");
-	return NULL;
-}
-
-/* A string value with its tokens resolved, in place. */
-static int
-resolve_string_value(struct nxm_pii_store *st, json_t *v, char *err, size_t errlen)
-{
-	size_t start, end;
-	char *plain;
-	int rc;
-
-	if (!nxm_pii_token_find(json_string_value(v), json_string_length(v), &start, &end))
-		return 0;
-	if ((plain = resolve_string(st, json_string_value(v), err, errlen)) == NULL)
-		return -1;
-	rc = json_string_set(v, plain);
-	nxm_str_free_secret(plain);
-	return rc;
-}
-
-int
-nxm_pii_store_resolve_json(struct nxm_pii_store *st, json_t *v, char *err, size_t errlen)
-{
-	const char *key;
-	json_t *item;
-	size_t i;
-
-	if (json_is_string(v))
-		return resolve_string_value(st, v, err, errlen);
-	if (json_is_object(v)) {
-		json_object_foreach(v, key, item)
-		{
-			if (nxm_pii_store_resolve_json(st, item, err, errlen) == -1)
-				return -1;
-		}
-	} else if (json_is_array(v)) {
-		json_array_foreach(v, i, item)
-		{
-			if (nxm_pii_store_resolve_json(st, item, err, errlen) == -1)
-				return -1;
-		}
-	}
-	return 0;
+	return -1;
 }

@@ -44,14 +44,15 @@ size_t nxm_pii_store_pending(const struct nxm_pii_store *st);
 int nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t len, char *out,
                            size_t outsz);
 
-/* Replaces, in place, every token found in the strings of v (v itself,
- * object values, array elements, at any depth; also inside longer strings) by the
- * value it stands for. -1 with a message in err when a token is not one
- * this session issued (from another session, expired, or made up): such a
- * token must never reach Nexudus. A token not found is looked for again
- * once the write lock is free, in case the request that issued it is still
- * recording it. */
-int nxm_pii_store_resolve_json(struct nxm_pii_store *st, json_t *v, char *err, size_t errlen);
+/* s with every token in it (well-formed «PII:…» text, also inside longer
+ * text) replaced by the value it stands for, in *plain (malloc'ed; free it
+ * with nxm_str_free_secret). -1 with a message in err when a token is not
+ * one this session issued (from another session, expired, or made up):
+ * such a token must never reach Nexudus. A token not found is looked for
+ * again once the write lock is free, in case the request that issued it is
+ * still recording it. */
+int nxm_pii_store_resolve(struct nxm_pii_store *st, const char *s, char **plain, char *err,
+                          size_t errlen);
 
 /* Forgets what this process knows of every session's tokens (they are then
  * read again): for tests that edit the table behind its back. */

@@ -91,6 +91,28 @@ tokenize(const struct nxm_session *s, enum nxm_pii cat, const char *value, char 
 	assert_int_equal(nxm_pii_store_close(st, true), 0);
 }
 
+/* Every string of v (at any depth) with its tokens resolved, in place. */
+static int
+resolve_json(struct nxm_pii_store *st, json_t *v, char *err, size_t errlen)
+{
+	const char *key;
+	char *plain;
+	json_t *m;
+	size_t i;
+	int rc;
+
+	if (json_is_string(v)) {
+		if (nxm_pii_store_resolve(st, json_string_value(v), &plain, err, errlen) == -1)
+			return -1;
+		rc = json_string_set(v, plain);
+		nxm_str_free_secret(plain);
+		return rc;
+	}
+	json_object_foreach(v, key, m) if (resolve_json(st, m, err, errlen) == -1) return -1;
+	json_array_foreach(v, i, m) if (resolve_json(st, m, err, errlen) == -1) return -1;
+	return 0;
+}
+
 /* Resolves the tokens of json text in session s; returns the result (NULL
  * when refused, with the message in err). */
 static json_t *
@@ -101,7 +123,7 @@ resolve(const struct nxm_session *s, const char *text, char *err, size_t errlen)
 
 	assert_non_null(st);
 	assert_non_null(v);
-	if (nxm_pii_store_resolve_json(st, v, err, errlen) == -1) {
+	if (resolve_json(st, v, err, errlen) == -1) {
 		json_decref(v);
 		v = NULL;
 	}
@@ -395,7 +417,7 @@ child_resolve(const struct nxm_session *s, int fd, const char *want)
 		snprintf(expect, sizeof(expect), "call %s", want);
 		ok = n > 0 && (v = json_loads(text, 0, NULL)) != NULL && child_open(&a) == 0 &&
 		     (st = nxm_pii_store_open(&a, s)) != NULL &&
-		     nxm_pii_store_resolve_json(st, v, err, sizeof(err)) == 0 &&
+		     resolve_json(st, v, err, sizeof(err)) == 0 &&
 		     strcmp(json_string_value(json_object_get(v, "q")), expect) == 0;
 		nxm_pii_store_close(st, true);
 		_exit(ok ? 0 : 1);
@@ -728,7 +750,7 @@ test_migration_keeps_rows(void **state)
 	assert_non_null(st);
 	snprintf(text, sizeof(text), "{\"q\":\"%s\"}", tok);
 	v = json_loads(text, 0, NULL);
-	assert_int_equal(nxm_pii_store_resolve_json(st, v, err, sizeof(err)), 0);
+	assert_int_equal(resolve_json(st, v, err, sizeof(err)), 0);
 	assert_string_equal(json_string_value(json_object_get(v, "q")), "@inigo_z");
 	json_decref(v);
 	/* ...and the numbering goes on from there. */
