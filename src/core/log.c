@@ -1,6 +1,7 @@
 #include "autoconfig.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,16 @@ static const char *log_program = "nexmcp";
 static enum nxm_log_level log_level = NXM_LOG_INFO;
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
+static nxm_log_filter_fn *log_filter;
+static void *log_filter_arg;
+static bool log_filtering; /* a message logged by the filter itself goes out as it is */
+
+void
+nxm_log_set_filter(nxm_log_filter_fn *fn, void *arg)
+{
+	log_filter = fn;
+	log_filter_arg = arg;
+}
 
 void
 nxm_log_init(const char *program, enum nxm_log_level level)
@@ -64,6 +75,18 @@ nxm_log(enum nxm_log_level level, const char *func, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return;
+	if (log_filter != NULL && !log_filtering) {
+		struct nxm_buf out = {0};
+		log_filtering = true;
+		if (log_filter(log_filter_arg, msg, strnlen(msg, sizeof(msg)), &out) == -1 ||
+		    out.data == NULL)
+			snprintf(msg, sizeof(msg), "(a message that could not be checked for "
+			                           "personal data is withheld)");
+		else
+			snprintf(msg, sizeof(msg), "%.*s", (int)out.len, (const char *)out.data);
+		log_filtering = false;
+		nxm_buf_free(&out);
+	}
 	n = snprintf(line, sizeof(line), "%s[%ld]: %s: %s: ", log_program, (long)getpid(),
 	             level_names[level], func);
 	if (n < 0 || (size_t)n >= sizeof(line))

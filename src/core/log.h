@@ -4,6 +4,8 @@
 #ifndef NXM_CORE_LOG_H
 #define NXM_CORE_LOG_H
 
+#include <stddef.h>
+
 enum nxm_log_level {
 	NXM_LOG_ERROR = 0,
 	NXM_LOG_WARN,
@@ -18,6 +20,14 @@ enum nxm_log_level nxm_log_get_level(void);
 int nxm_log_level_parse(const char *s, enum nxm_log_level *out);
 void nxm_log(enum nxm_log_level level, const char *func, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+
+/* A last look at each message before it is written: fn writes the text to
+ * log into out (a message of a request whose answer is filtered for
+ * personal data is filtered alike); -1 withholds the message. NULL fn: none.
+ * Set and cleared by the program around one request. */
+struct nxm_buf;
+typedef int nxm_log_filter_fn(void *arg, const char *msg, size_t len, struct nxm_buf *out);
+void nxm_log_set_filter(nxm_log_filter_fn *fn, void *arg);
 
 #define nxm_log_err(...)   nxm_log(NXM_LOG_ERROR, __func__, __VA_ARGS__)
 #define nxm_log_warn(...)  nxm_log(NXM_LOG_WARN, __func__, __VA_ARGS__)

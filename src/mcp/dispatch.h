@@ -10,6 +10,7 @@
 #include "core/app.h"
 #include "core/http.h"
 #include "oauth/session.h"
+#include "pii/egress.h"
 #include "pii/store.h"
 
 #define NXM_JSONRPC_PARSE_ERROR      -32700
@@ -39,6 +40,9 @@ struct nxm_mcp_ctx {
 	/* The session's personal-data map for this request, opened by the
 	 * first tool call; see nxm_mcp_ctx_release. */
 	struct nxm_pii_store *pii;
+	/* With redaction on, the values the request met, for the egress
+	 * filter (pii/egress.h); NULL otherwise. */
+	struct nxm_pii_seen *seen;
 };
 
 /* Ends the request's use of ctx: the tokens its tool calls issued are

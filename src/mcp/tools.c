@@ -1600,6 +1600,7 @@ nxm_tool_call(struct nxm_mcp_ctx *ctx, const char *name, json_t *args)
 		goto answer;
 	}
 	store = ctx->pii;
+	nxm_pii_store_set_seen(store, ctx->seen);
 	/* Arguments are checked as the client sent them; tokens become their
 	 * values only where the Nexudus request is built (mcp/args.h), so no
 	 * refusal can quote a value a token stands for. */

@@ -12,6 +12,7 @@
 #include "mcp/stateless.h"
 #include "mcp/tools.h"
 #include "mcp/transport.h"
+#include "pii/egress.h"
 
 /* Newest first; the first NXM_MCP_MODERN_COUNT are stateless revisions,
  * the rest are negotiated by initialize. */
@@ -229,10 +230,10 @@ answer(struct nxm_app *app, struct nxm_mcp_ctx *ctx, json_t *body, json_t *out,
 
 /* 2026-07-28: no session, every request self-describing. */
 static void
-post_modern(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request *req,
-            json_t *body, struct nxm_response *resp)
+post_modern(struct nxm_app *app, const struct nxm_session *s, struct nxm_pii_seen *seen,
+            const struct nxm_request *req, json_t *body, struct nxm_response *resp)
 {
-	struct nxm_mcp_ctx ctx = {.app = app, .session = s, .modern = true};
+	struct nxm_mcp_ctx ctx = {.app = app, .session = s, .modern = true, .seen = seen};
 	json_t *err;
 	int status = 400;
 
@@ -313,12 +314,12 @@ post_batch(struct nxm_app *app, struct nxm_mcp_ctx *ctx, const char *version, js
 
 /* 2025-03-26 to 2025-11-25: initialize, then Mcp-Session-Id on each POST. */
 static void
-post_legacy(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request *req,
-            json_t *body, struct nxm_response *resp)
+post_legacy(struct nxm_app *app, const struct nxm_session *s, struct nxm_pii_seen *seen,
+            const struct nxm_request *req, json_t *body, struct nxm_response *resp)
 {
 	const char *sid = nxm_request_header(req, "mcp-session-id");
 	const char *hv = nxm_request_header(req, "mcp-protocol-version");
-	struct nxm_mcp_ctx ctx = {.app = app, .session = s};
+	struct nxm_mcp_ctx ctx = {.app = app, .session = s, .seen = seen};
 	char version[32];
 	int found;
 
@@ -359,8 +360,8 @@ post_legacy(struct nxm_app *app, const struct nxm_session *s, const struct nxm_r
 }
 
 static void
-post(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request *req,
-     struct nxm_response *resp)
+post(struct nxm_app *app, const struct nxm_session *s, struct nxm_pii_seen *seen,
+     const struct nxm_request *req, struct nxm_response *resp)
 {
 	const char *accept = nxm_request_header(req, "accept");
 	json_t *body;
@@ -384,22 +385,62 @@ post(struct nxm_app *app, const struct nxm_session *s, const struct nxm_request 
 		return;
 	}
 	if (is_modern(req, body))
-		post_modern(app, s, req, body, resp);
+		post_modern(app, s, seen, req, body, resp);
 	else
-		post_legacy(app, s, req, body, resp);
+		post_legacy(app, s, seen, req, body, resp);
 	json_decref(body);
+}
+
+/* With redaction on, the last step of every answer: no value the session
+ * knows leaves in clear (pii/egress.h). An answer that cannot be checked is
+ * not sent. */
+static void
+egress(struct nxm_app *app, const struct nxm_session *s, const struct nxm_pii_seen *seen,
+       struct nxm_response *resp)
+{
+	const struct nxm_pii_egress_session es = {.id = s->id, .key = s->pii_key};
+
+	if (resp->body.len == 0 || nxm_pii_egress_filter(app, &es, seen, &resp->body) == 0)
+		return;
+	rpc_error(resp, 500, NXM_JSONRPC_INTERNAL_ERROR,
+	          "the answer could not be checked for personal data, so it is withheld; try "
+	          "again");
+}
+
+struct log_context {
+	struct nxm_pii_egress_session es;
+	const struct nxm_pii_seen *seen;
+};
+
+/* Log lines of a request with redaction on, as its answer. */
+static int
+log_filter(void *arg, const char *msg, size_t len, struct nxm_buf *out)
+{
+	const struct log_context *lc = arg;
+
+	return nxm_pii_egress_text(&lc->es, lc->seen, msg, len, out);
 }
 
 void
 nxm_mcp_transport_handle(struct nxm_app *app, const struct nxm_request *req,
                          struct nxm_response *resp)
 {
+	struct nxm_pii_seen *seen = NULL;
+	struct log_context lc;
 	struct nxm_session s;
 
 	if (nxm_mcp_authenticate(app, req, resp, &s) != 0)
 		return;
+	if (!s.allow_pii && (seen = nxm_pii_seen_new()) == NULL) {
+		rpc_error(resp, 500, NXM_JSONRPC_INTERNAL_ERROR, "out of memory");
+		goto out;
+	}
+	if (!s.allow_pii) {
+		lc = (struct log_context){{.id = s.id, .key = s.pii_key}, seen};
+		nxm_log_set_filter(log_filter, &lc);
+	}
 	if (strcmp(req->method, "POST") == 0) {
-		post(app, &s, req, resp);
+		post(app, &s, seen, req, resp);
 	} else if (strcmp(req->method, "DELETE") == 0) {
 		const char *sid = nxm_request_header(req, "mcp-session-id");
 		if (sid == NULL)
@@ -413,5 +454,10 @@ nxm_mcp_transport_handle(struct nxm_app *app, const struct nxm_request *req,
 		rpc_error(resp, 405, NXM_JSONRPC_INVALID_REQUEST, "GET streams are not offered");
 		nxm_response_set_header(resp, "Allow", "POST, DELETE, OPTIONS");
 	}
+	if (!s.allow_pii)
+		egress(app, &s, seen, resp);
+out:
+	nxm_log_set_filter(NULL, NULL);
+	nxm_pii_seen_free(seen);
 	nxm_session_clear(&s);
 }

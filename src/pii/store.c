@@ -9,6 +9,7 @@
 #include "core/db.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "pii/egress.h"
 #include "pii/store.h"
 #include "pii/token.h"
 
@@ -248,6 +249,7 @@ struct nxm_pii_store {
 	struct pending *pend;
 	size_t npend, cappend;
 	struct nxm_buf values; /* theirs, back to back; wiped */
+	struct nxm_pii_seen *seen; /* the request's, for the egress filter; may be NULL */
 };
 
 struct nxm_pii_store *
@@ -265,6 +267,12 @@ nxm_pii_store_open(struct nxm_app *app, const struct nxm_session *s)
 	memcpy(st->key, s->pii_key, sizeof(st->key));
 	st->expires_at = s->expires_at;
 	return st;
+}
+
+void
+nxm_pii_store_set_seen(struct nxm_pii_store *st, struct nxm_pii_seen *seen)
+{
+	st->seen = seen;
 }
 
 size_t
@@ -522,6 +530,12 @@ add_pending(struct nxm_pii_store *st, enum nxm_pii cat, const unsigned char *mac
 	    tokset_add(&st->fresh, cat, mac, digits) == -1)
 		return -1;
 	st->npend++;
+	if (st->seen != NULL) {
+		char token[NXM_PII_TOKEN_MAX];
+		if (nxm_pii_token_of_mac(cat, mac, digits, token, sizeof(token)) == -1 ||
+		    nxm_pii_seen_add(st->seen, cat, value, len, token) == -1)
+			return -1;
+	}
 	return 0;
 }
 
@@ -588,11 +602,89 @@ nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t le
 /* The associated data binds a sealed value to its session and token, so a
  * row copied to another token or session does not open. */
 static int
-aad_of(const struct nxm_pii_store *st, const char *token, char *aad, size_t aadsz)
+aad_for(const char *session, const char *token, char *aad, size_t aadsz)
 {
-	int n = snprintf(aad, aadsz, "%s|%s", st->session, token);
+	int n = snprintf(aad, aadsz, "%s|%s", session, token);
 
 	return n < 0 || (size_t)n >= aadsz ? -1 : n;
+}
+
+static int
+aad_of(const struct nxm_pii_store *st, const char *token, char *aad, size_t aadsz)
+{
+	return aad_for(st->session, token, aad, aadsz);
+}
+
+/* Opens a sealed value (IV, ciphertext, tag) of key's row into a malloc'ed
+ * NUL-terminated *value of *len bytes (free it with nxm_str_free_secret). */
+static int
+open_sealed(const char *session, const unsigned char key[NXM_AEAD_KEYLEN], const char *token,
+            const unsigned char *blob, size_t bloblen, char **value, size_t *len)
+{
+	unsigned char *pt;
+	char aad[256];
+	int aadlen;
+	size_t n;
+
+	if (bloblen < NXM_AEAD_IVLEN + NXM_AEAD_TAGLEN ||
+	    (aadlen = aad_for(session, token, aad, sizeof(aad))) == -1)
+		return -1;
+	n = bloblen - NXM_AEAD_IVLEN - NXM_AEAD_TAGLEN;
+	if ((pt = malloc(n + 1)) == NULL)
+		return -1;
+	if (nxm_aead_open(key, blob, aad, (size_t)aadlen, blob + NXM_AEAD_IVLEN, n,
+	                  blob + NXM_AEAD_IVLEN + n, pt) == -1) {
+		nxm_log_err("a sealed value does not open");
+		free(pt);
+		return -1;
+	}
+	pt[n] = '\0';
+	*value = (char *)pt;
+	*len = n;
+	return 0;
+}
+
+int
+nxm_pii_store_rows(struct nxm_app *app, const char *session,
+                   const unsigned char key[NXM_AEAD_KEYLEN], int64_t after, nxm_pii_row_fn *fn,
+                   void *arg)
+{
+	sqlite3_stmt *q = NULL;
+	int step, rc = -1;
+
+	if (nxm_db_prepare(app->db,
+	                   "SELECT seq, token, sealed_value FROM pii_tokens WHERE session_id = ? "
+	                   "AND seq > ? AND expires_at > ? ORDER BY seq",
+	                   &q) == -1 ||
+	    sqlite3_bind_text(q, 1, session, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(q, 2, after) != SQLITE_OK ||
+	    sqlite3_bind_int64(q, 3, app->now()) != SQLITE_OK)
+		goto out;
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *key_text = (const char *)sqlite3_column_text(q, 1);
+		char token[NXM_PII_TOKEN_MAX], *value = NULL;
+		size_t len;
+		int cb;
+
+		if (key_text == NULL ||
+		    nxm_pii_token_from_key(key_text, token, sizeof(token)) == -1 ||
+		    open_sealed(session, key, key_text, sqlite3_column_blob(q, 2),
+		                (size_t)sqlite3_column_bytes(q, 2), &value, &len) == -1) {
+			nxm_log_err("a row of pii_tokens does not open");
+			goto out;
+		}
+		cb = fn(arg, sqlite3_column_int64(q, 0), token, value, len);
+		nxm_str_free_secret(value);
+		if (cb == -1)
+			goto out;
+	}
+	if (step == SQLITE_DONE)
+		rc = 0;
+	else
+		nxm_log_err("%s", sqlite3_errmsg(app->db));
+out:
+	sqlite3_finalize(q);
+	return rc;
 }
 
 /* The session's highest seq, under the lock. */
@@ -737,6 +829,27 @@ merge(struct nxm_pii_store *st)
 	m->seq = st->base + (int64_t)st->npend;
 }
 
+/* After the commit: the egress filter of this process, which met these
+ * values in the answer, need not read them back. */
+static void
+egress_recorded(struct nxm_pii_store *st)
+{
+	struct nxm_buf tokens = {0};
+
+	if (!nxm_pii_egress_expects(st->session, st->base))
+		return;
+	for (size_t i = 0; i < st->npend; i++) {
+		char token[NXM_PII_TOKEN_MAX];
+		const struct entry *e = &st->pend[i].e;
+		if (nxm_pii_token_of_mac(e->cat, e->mac, e->digits, token, sizeof(token)) == -1 ||
+		    nxm_buf_append(&tokens, token, strlen(token) + 1) == -1)
+			goto out;
+	}
+	nxm_pii_egress_recorded(st->session, st->base, (const char *)tokens.data, st->npend);
+out:
+	nxm_buf_free(&tokens);
+}
+
 int
 nxm_pii_store_close(struct nxm_pii_store *st, bool commit)
 {
@@ -756,8 +869,10 @@ nxm_pii_store_close(struct nxm_pii_store *st, bool commit)
 			sqlite3_exec(st->app->db, "ROLLBACK", NULL, NULL, NULL);
 			commit = false, rc = -1;
 		}
-		if (commit && st->npend > 0)
+		if (commit && st->npend > 0) {
 			merge(st);
+			egress_recorded(st);
+		}
 	}
 	tokset_free(&st->fresh);
 	free(st->pend);
@@ -775,11 +890,8 @@ nxm_pii_store_close(struct nxm_pii_store *st, bool commit)
 static int
 read_value(struct nxm_pii_store *st, const char *key, char **value)
 {
-	unsigned char *pt = NULL;
-	const unsigned char *blob;
-	char aad[256];
-	int aadlen, step, rc = -1;
-	size_t bloblen, len;
+	int step, rc = -1;
+	size_t len;
 
 	if ((st->resolve == NULL &&
 	     nxm_db_prepare(
@@ -787,7 +899,6 @@ read_value(struct nxm_pii_store *st, const char *key, char **value)
 	             "SELECT sealed_value FROM pii_tokens WHERE session_id = ? AND token = ? "
 	             "AND expires_at > ?",
 	             &st->resolve) == -1) ||
-	    (aadlen = aad_of(st, key, aad, sizeof(aad))) == -1 ||
 	    sqlite3_bind_text(st->resolve, 1, st->session, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_text(st->resolve, 2, key, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_bind_int64(st->resolve, 3, st->app->now()) != SQLITE_OK)
@@ -800,24 +911,11 @@ read_value(struct nxm_pii_store *st, const char *key, char **value)
 		nxm_log_err("%s", sqlite3_errmsg(st->app->db));
 		goto out;
 	}
-	blob = sqlite3_column_blob(st->resolve, 0);
-	bloblen = (size_t)sqlite3_column_bytes(st->resolve, 0);
-	if (bloblen < NXM_AEAD_IVLEN + NXM_AEAD_TAGLEN)
-		goto out;
-	len = bloblen - NXM_AEAD_IVLEN - NXM_AEAD_TAGLEN;
-	if ((pt = malloc(len + 1)) == NULL ||
-	    nxm_aead_open(st->key, blob, aad, (size_t)aadlen, blob + NXM_AEAD_IVLEN, len,
-	                  blob + NXM_AEAD_IVLEN + len, pt) == -1) {
-		nxm_log_err("a sealed value does not open");
-		goto out;
-	}
-	pt[len] = '\0';
-	*value = (char *)pt;
-	pt = NULL;
-	rc = 0;
+	if (open_sealed(st->session, st->key, key, sqlite3_column_blob(st->resolve, 0),
+	                (size_t)sqlite3_column_bytes(st->resolve, 0), value, &len) == 0)
+		rc = 0;
 out:
 	stmt_done(st->resolve);
-	free(pt);
 	return rc;
 }
 
@@ -841,6 +939,22 @@ lookup(struct nxm_pii_store *st, const char *key, char **value)
 		sqlite3_exec(st->app->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	return rc;
+}
+
+/* A resolved value is one the answer must not show either. */
+static int
+seen_resolved(struct nxm_pii_store *st, const char *tok, size_t toklen, const char *value)
+{
+	char token[NXM_PII_TOKEN_MAX];
+	enum nxm_pii cat;
+
+	if (st->seen == NULL)
+		return 0;
+	if (toklen >= sizeof(token) || nxm_pii_token_parse(tok, toklen, &cat, NULL, NULL) == -1)
+		return -1;
+	memcpy(token, tok, toklen);
+	token[toklen] = '\0';
+	return nxm_pii_seen_add(st->seen, cat, value, strlen(value), token);
 }
 
 int
@@ -869,7 +983,8 @@ nxm_pii_store_resolve(struct nxm_pii_store *st, const char *s, char **plain, cha
 			goto fail;
 		}
 		if (nxm_buf_append(&out, s + pos, start) == -1 ||
-		    nxm_buf_append(&out, value, strlen(value)) == -1)
+		    nxm_buf_append(&out, value, strlen(value)) == -1 ||
+		    seen_resolved(st, s + pos + start, end - start, value) == -1)
 			goto fail;
 		nxm_str_free_secret(value);
 		value = NULL;

@@ -17,10 +17,12 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <jansson.h>
 
 #include "core/app.h"
+#include "core/crypto.h"
 #include "nexudus/catalog.h"
 #include "oauth/session.h"
 
@@ -29,6 +31,10 @@ struct nxm_pii_store;
 /* One per request. Copies what it needs of s (which may then be cleared).
  * NULL on error. */
 struct nxm_pii_store *nxm_pii_store_open(struct nxm_app *app, const struct nxm_session *s);
+struct nxm_pii_seen;
+/* The request's record of the values it issued tokens for and resolved,
+ * for its egress filter (pii/egress.h); NULL: none. */
+void nxm_pii_store_set_seen(struct nxm_pii_store *st, struct nxm_pii_seen *seen);
 /* Records the tokens issued (when commit is true) and ends the
  * transaction, then frees and wipes. -1 when recording failed: the tokens
  * issued then do not resolve (the assistant is told so when it passes one
@@ -53,6 +59,17 @@ int nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_
  * still recording it. */
 int nxm_pii_store_resolve(struct nxm_pii_store *st, const char *s, char **plain, char *err,
                           size_t errlen);
+
+/* Calls fn(arg, seq, token, value, len) for every live row of session's
+ * map past seq after, in order, with the value opened under key (wiped
+ * after the call); -1 when a row does not open, the table cannot be read,
+ * or fn returns -1. For the egress filter, which must know every value
+ * the session has a token for. */
+typedef int nxm_pii_row_fn(void *arg, int64_t seq, const char *token, const char *value,
+                           size_t len);
+int nxm_pii_store_rows(struct nxm_app *app, const char *session,
+                       const unsigned char key[NXM_AEAD_KEYLEN], int64_t after,
+                       nxm_pii_row_fn *fn, void *arg);
 
 /* Forgets what this process knows of every session's tokens (they are then
  * read again): for tests that edit the table behind its back. */

@@ -25,6 +25,7 @@
 #include "core/app.h"
 #include "core/db.h"
 #include "core/util.h"
+#include "pii/egress.h"
 #include "pii/redact.h"
 #include "pii/store.h"
 #include "pii/token.h"
@@ -167,32 +168,71 @@ new_session(struct nxm_session *s, unsigned n)
 	return sqlite3_exec(app.db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
 }
 
-/* One request's redaction of a copy of page, as the mcp program does it:
- * open the store, redact (the answer is then ready to send), close (which
- * the program runs while sending: it records the new tokens). The times in
- * *answer and *record (µs), the tokens recorded in *recorded. */
+/* The answer the mcp program sends for a result: structuredContent and
+ * its JSON text mirror, written as nxm_response_json writes it. */
 static int
-redact_through_map(json_t *page, const struct nxm_session *s, double *answer, double *record,
-                   size_t *recorded)
+answer_body(json_t *result, struct nxm_buf *body)
 {
-	struct nxm_pii_redactor r;
-	struct nxm_pii_store *st;
-	json_t *c = json_deep_copy(page);
-	double t0 = now_us(), t1;
+	char *mirror = json_dumps(result, JSON_COMPACT), *text = NULL;
+	json_t *r;
 	int rc = -1;
 
-	if (c == NULL || (st = nxm_pii_store_open(&app, s)) == NULL)
+	r = json_pack("{s:s, s:i, s:{s:[{s:s, s:s}], s:O, s:b}}", "jsonrpc", "2.0", "id", 1,
+	              "result", "content", "type", "text", "text", mirror ? mirror : "",
+	              "structuredContent", result, "isError", 0);
+	if (r != NULL && (text = json_dumps(r, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL &&
+	    nxm_buf_puts(body, text) == 0)
+		rc = 0;
+	free(text);
+	free(mirror);
+	json_decref(r);
+	return rc;
+}
+
+/* One request's redaction of a copy of page, as the mcp program does it:
+ * open the store, redact, write the answer and pass it through the egress
+ * filter (it is then ready to send), close (which the program runs while
+ * sending: it records the new tokens). The times in *answer (redaction),
+ * *egress and *record (µs), the tokens recorded in *recorded, the answer's
+ * size in *answer_bytes. */
+static int
+redact_through_map(json_t *page, const struct nxm_session *s, double *answer, double *egress,
+                   double *record, size_t *recorded, size_t *answer_bytes)
+{
+	const struct nxm_pii_egress_session es = {.id = s->id, .key = s->pii_key};
+	struct nxm_pii_seen *seen = nxm_pii_seen_new();
+	struct nxm_pii_redactor r;
+	struct nxm_pii_store *st = NULL;
+	struct nxm_buf body = {0};
+	json_t *c = json_deep_copy(page);
+	double t0 = now_us(), t1, t2;
+	int rc = -1;
+
+	if (c == NULL || seen == NULL || (st = nxm_pii_store_open(&app, s)) == NULL)
 		goto out;
+	nxm_pii_store_set_seen(st, seen);
 	nxm_pii_redactor_init(&r, nxm_pii_store_tokenize, st);
 	rc = nxm_pii_redact_json(nxm_catalog_find("coworkers"), c, &r);
 	nxm_pii_redactor_clear(&r);
 	t1 = now_us();
+	if (rc == -1 || answer_body(c, &body) == -1)
+		goto out;
+	t2 = now_us();
+	rc = nxm_pii_egress_filter(&app, &es, seen, &body);
+	*egress = now_us() - t2;
+	*answer_bytes = body.len;
 	*recorded = nxm_pii_store_pending(st);
+	nxm_pii_store_set_seen(st, NULL);
+	t2 = now_us();
 	if (nxm_pii_store_close(st, true) == -1)
 		rc = -1;
+	st = NULL;
 	*answer = t1 - t0;
-	*record = now_us() - t1;
+	*record = now_us() - t2;
 out:
+	nxm_pii_store_close(st, false);
+	nxm_pii_seen_free(seen);
+	nxm_buf_free(&body);
 	json_decref(c);
 	return rc;
 }
@@ -217,15 +257,31 @@ redact_copy(json_t *page, nxm_pii_tokenize_fn fn, void *arg, size_t *values, siz
 	return rc == -1 ? -1 : t;
 }
 
-enum bench_case { COPY, WALK, HMAC, FIRST, RECORD, AGAIN, NCASES };
+enum bench_case {
+	COPY,
+	WALK,
+	HMAC,
+	FIRST,
+	FIRST_EGRESS,
+	FIRST_READY,
+	RECORD,
+	AGAIN,
+	AGAIN_EGRESS,
+	AGAIN_READY,
+	NCASES
+};
 
 static const char *const case_name[NCASES] = {
         [COPY] = "deep copy of the page (baseline)",
         [WALK] = "redaction, constant token (the walk alone)",
         [HMAC] = "redaction, HMAC tokens, no map",
-        [FIRST] = "through the map, first sight, until the answer is ready",
+        [FIRST] = "first sight: redaction through the map",
+        [FIRST_EGRESS] = "first sight: egress filter of the answer",
+        [FIRST_READY] = "first sight: both, until the answer is ready",
         [RECORD] = "  then, while the answer is sent, recording the new tokens",
-        [AGAIN] = "through the map, page seen again",
+        [AGAIN] = "seen again: redaction through the map",
+        [AGAIN_EGRESS] = "seen again: egress filter of the answer",
+        [AGAIN_READY] = "seen again: both, until the answer is ready",
 };
 
 static double us[NCASES][ROUNDS], ratio[NCASES][ROUNDS];
@@ -233,7 +289,7 @@ static double us[NCASES][ROUNDS], ratio[NCASES][ROUNDS];
 /* One round of every case (only the map's when map_only). */
 static int
 one_round(json_t *page, struct nxm_pii_hasher *h, unsigned i, bool map_only, size_t *values,
-          size_t *spans, size_t *recorded)
+          size_t *spans, size_t *recorded, size_t *answer_bytes)
 {
 	struct nxm_session s;
 	double t0 = now_us();
@@ -249,12 +305,16 @@ one_round(json_t *page, struct nxm_pii_hasher *h, unsigned i, bool map_only, siz
 	    ((us[WALK][i] = redact_copy(page, tokenize_fixed, NULL, values, spans)) < 0 ||
 	     (us[HMAC][i] = redact_copy(page, tokenize, h, values, spans)) < 0))
 		return -1;
-	if (redact_through_map(page, &s, &us[FIRST][i], &us[RECORD][i], recorded) == -1 ||
-	    redact_through_map(page, &s, &us[AGAIN][i], &unused, &again_recorded) == -1 ||
+	if (redact_through_map(page, &s, &us[FIRST][i], &us[FIRST_EGRESS][i], &us[RECORD][i],
+	                       recorded, answer_bytes) == -1 ||
+	    redact_through_map(page, &s, &us[AGAIN][i], &us[AGAIN_EGRESS][i], &unused,
+	                       &again_recorded, answer_bytes) == -1 ||
 	    again_recorded != 0) {
 		fprintf(stderr, "bench_redact: redaction through the map failed\n");
 		return -1;
 	}
+	us[FIRST_READY][i] = us[FIRST][i] + us[FIRST_EGRESS][i];
+	us[AGAIN_READY][i] = us[AGAIN][i] + us[AGAIN_EGRESS][i];
 	for (int k = 0; k < NCASES; k++)
 		ratio[k][i] = us[k][i] / us[COPY][i];
 	return 0;
@@ -267,7 +327,7 @@ main(int argc, char **argv)
 	unsigned char salt[NXM_PII_SALT_LEN];
 	struct nxm_pii_hasher *h = NULL;
 	json_t *page = coworker_page();
-	size_t bytes = 0, values = 0, spans = 0, recorded = 0;
+	size_t bytes = 0, values = 0, spans = 0, recorded = 0, answer_bytes = 0;
 	char dir[] = "/tmp/nxm-bench-XXXXXX", path[300];
 	char *dump;
 	int rc = 1;
@@ -279,11 +339,12 @@ main(int argc, char **argv)
 		bytes = strlen(dump);
 	free(dump);
 	for (unsigned i = 0; i < ROUNDS; i++)
-		if (one_round(page, h, i, map_only, &values, &spans, &recorded) == -1)
+		if (one_round(page, h, i, map_only, &values, &spans, &recorded, &answer_bytes) == -1)
 			goto out;
 	printf("page: %d coworkers as the simulator lists them, %zu bytes of JSON; %zu field "
-	       "values and %zu free-text spans tokenised, %zu distinct tokens recorded\n",
-	       PAGE, bytes, values, spans, recorded);
+	       "values and %zu free-text spans tokenised, %zu distinct tokens recorded; the "
+	       "redacted answer (structuredContent and its text mirror) %zu bytes\n",
+	       PAGE, bytes, values, spans, recorded, answer_bytes);
 	printf("%-60s %10s %12s\n", "median of 400 rounds", "us", "x baseline");
 	for (int k = 0; k < NCASES; k++) {
 		if (map_only && (k == WALK || k == HMAC))

@@ -1,0 +1,880 @@
+#include "autoconfig.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/crypto.h"
+#include "core/log.h"
+#include "pii/egress.h"
+#include "pii/match.h"
+#include "pii/normal.h"
+#include "pii/store.h"
+#include "pii/token.h"
+
+#define SESSIONS       8
+#define DEFAULT_BUDGET (1u << 20) /* symbols: about 30 MiB of automata */
+#define PIECE          256        /* symbols of one pattern of a long value */
+#define ANYWHERE       8          /* symbols from which a pattern needs no boundary */
+
+/* ---------------------------------------------------------------- values
+ *
+ * The values met by one request, and those a process keeps for a session:
+ * for each, its token; a value's patterns carry its number. */
+
+struct values {
+	struct nxm_buf tokens; /* NUL-terminated, back to back */
+	uint32_t *off;         /* of each value's token in tokens */
+	size_t n, cap;
+	uint64_t *set; /* hashes of the tokens held (0: free), to add each once */
+	size_t setcap;
+};
+
+static void
+values_free(struct values *v)
+{
+	nxm_buf_free(&v->tokens);
+	free(v->off);
+	free(v->set);
+	memset(v, 0, sizeof(*v));
+}
+
+static const char *
+values_token(const struct values *v, size_t i)
+{
+	return (const char *)v->tokens.data + v->off[i];
+}
+
+static uint64_t
+token_hash(const char *t)
+{
+	uint64_t h = 14695981039346656037u;
+
+	for (; *t != '\0'; t++)
+		h = (h ^ (unsigned char)*t) * 1099511628211u;
+	return h != 0 ? h : 1;
+}
+
+/* Whether v holds token already; else, with room, *slot is where it goes. */
+static bool
+values_has(const struct values *v, const char *token, uint64_t h, size_t *slot)
+{
+	for (size_t i = h & (v->setcap - 1);; i = (i + 1) & (v->setcap - 1)) {
+		if (v->set[i] == 0) {
+			*slot = i;
+			return false;
+		}
+		/* An entry is the hash's high bits and the value's number + 1. */
+		if ((v->set[i] >> 24) == (h >> 24) &&
+		    strcmp(values_token(v, (v->set[i] & 0xffffff) - 1), token) == 0)
+			return true;
+	}
+}
+
+static int
+set_grow(struct values *v)
+{
+	size_t cap = v->setcap == 0 ? 1024 : 2 * v->setcap;
+	uint64_t *set = calloc(cap, sizeof(*set));
+
+	if (set == NULL)
+		return -1;
+	for (size_t i = 0; i < v->setcap; i++) {
+		size_t j;
+		if (v->set[i] == 0)
+			continue;
+		for (j = token_hash(values_token(v, (v->set[i] & 0xffffff) - 1)) & (cap - 1);
+		     set[j] != 0;
+		     j = (j + 1) & (cap - 1))
+			;
+		set[j] = v->set[i];
+	}
+	free(v->set);
+	v->set = set;
+	v->setcap = cap;
+	return 0;
+}
+
+/* Adds token; *added is false when v had it. Its number is v->n - 1. */
+static int
+values_add(struct values *v, const char *token, bool *added)
+{
+	uint64_t h = token_hash(token);
+	size_t slot, off = v->tokens.len;
+
+	*added = false;
+	if (v->n >= 0xfffffe)
+		return -1;
+	if ((v->n + 1) * 2 > v->setcap && set_grow(v) == -1)
+		return -1;
+	if (values_has(v, token, h, &slot))
+		return 0;
+	if (v->n == v->cap) {
+		size_t cap = v->cap == 0 ? 256 : 2 * v->cap;
+		uint32_t *o = realloc(v->off, cap * sizeof(*o));
+		if (o == NULL)
+			return -1;
+		v->off = o;
+		v->cap = cap;
+	}
+	if (off > UINT32_MAX - NXM_PII_TOKEN_MAX ||
+	    nxm_buf_append(&v->tokens, token, strlen(token) + 1) == -1)
+		return -1;
+	v->off[v->n] = (uint32_t)off;
+	v->set[slot] = (h >> 24) << 24 | (v->n + 1);
+	v->n++;
+	*added = true;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- patterns */
+
+struct piece {
+	unsigned char s[PIECE];
+	size_t n;
+};
+
+/* Adds p (no separator at either end) as a pattern of value vid, unless it
+ * is too short to tell from ordinary text. */
+static int
+add_piece(struct nxm_pii_matcher *m, const struct piece *p, enum nxm_pii cat, uint32_t vid)
+{
+	size_t digits = 0, letters = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		enum nxm_pii_sym_class c = nxm_pii_sym_class(p->s[i]);
+		digits += c == NXM_PII_CLASS_DIGIT;
+		letters += c == NXM_PII_CLASS_ALPHA;
+	}
+	if (digits + letters < 4 || (letters == 0 && digits < 6))
+		return 0;
+	/* Place and bank names name locations and companies too. */
+	if ((cat == NXM_PII_ADDRESS || cat == NXM_PII_FINANCIAL) && digits == 0)
+		return 0;
+	return nxm_pii_matcher_add(m, p->s, p->n, vid << 1 | (p->n < ANYWHERE));
+}
+
+/* The symbols of a value (plain text). */
+static int
+symbols(const char *text, size_t len, struct nxm_pii_syms *y)
+{
+	if (nxm_pii_syms_reserve(y, len) == -1)
+		return -1;
+	nxm_pii_normalize(text, len, false, y);
+	return 0;
+}
+
+/* The patterns of text: its symbols, split at barriers and into pieces. */
+static int
+add_text(struct nxm_pii_matcher *m, const char *text, size_t len, enum nxm_pii cat, uint32_t vid)
+{
+	struct nxm_pii_syms y = {0};
+	struct piece p = {.n = 0};
+	int rc = -1;
+
+	if (symbols(text, len, &y) == -1)
+		goto out;
+	for (size_t i = 0; i <= y.n; i++) {
+		bool cut = i == y.n || y.sym[i] == NXM_PII_SYM_BARRIER || p.n == PIECE;
+		if (cut) {
+			while (p.n > 0 && p.s[p.n - 1] == NXM_PII_SYM_SEP)
+				p.n--;
+			if (p.n > 0 && add_piece(m, &p, cat, vid) == -1)
+				goto out;
+			p.n = 0;
+		}
+		if (i < y.n && y.sym[i] != NXM_PII_SYM_BARRIER &&
+		    (p.n > 0 || y.sym[i] != NXM_PII_SYM_SEP))
+			p.s[p.n++] = y.sym[i];
+	}
+	rc = 0;
+out:
+	nxm_pii_syms_free(&y);
+	return rc;
+}
+
+/* A phone number by its digits alone, and without its country code: the
+ * longest run of digits (an extension apart), and when the number is
+ * written internationally, that run less one to three digits, with and
+ * without a trunk 0. */
+static int
+add_phone(struct nxm_pii_matcher *m, const char *value, size_t len, uint32_t vid)
+{
+	struct nxm_pii_syms y = {0};
+	struct piece run = {.n = 0}, best = {.n = 0}, v;
+	size_t i = 0;
+	bool intl;
+	int rc = -1;
+
+	while (i < len && value[i] == ' ')
+		i++;
+	intl = (i < len && value[i] == '+') || (i + 1 < len && value[i] == '0' && value[i + 1] == '0');
+	if (symbols(value, len, &y) == -1)
+		goto out;
+	for (i = 0; i <= y.n; i++) {
+		if (i < y.n && nxm_pii_sym_class(y.sym[i]) == NXM_PII_CLASS_DIGIT && run.n < PIECE) {
+			run.s[run.n++] = y.sym[i];
+			continue;
+		}
+		if (run.n > best.n)
+			best = run;
+		run.n = 0;
+	}
+	rc = 0;
+	if (best.n < 9)
+		goto out;
+	if (add_piece(m, &best, NXM_PII_PHONE, vid) == -1)
+		goto fail;
+	for (size_t drop = 1; intl && drop <= 3 && best.n - drop >= 9; drop++) {
+		v.n = best.n - drop;
+		memcpy(v.s, best.s + drop, v.n);
+		if (add_piece(m, &v, NXM_PII_PHONE, vid) == -1)
+			goto fail;
+		v.s[0] = 1; /* '0' */
+		memcpy(v.s + 1, best.s + drop, best.n - drop);
+		v.n = best.n - drop + 1;
+		if (add_piece(m, &v, NXM_PII_PHONE, vid) == -1)
+			goto fail;
+	}
+	goto out;
+fail:
+	rc = -1;
+out:
+	nxm_pii_syms_free(&y);
+	return rc;
+}
+
+/* A birth date as a date: year-month-day a day either side (a "…Local"
+ * twin shifted by the location's zone), day-month-year, month-day-year,
+ * and written out with the month's name. value is NUL-terminated. */
+static int
+add_date(struct nxm_pii_matcher *m, const char *value, uint32_t vid)
+{
+	static const char *const months[] = {"January",   "February", "March",    "April",
+	                                      "May",       "June",     "July",     "August",
+	                                      "September", "October",  "November", "December"};
+	char forms[8][64];
+	time_t t;
+	struct tm tm;
+
+	if (nxm_time_parse_utc(value, &t) == -1)
+		return 0;
+	for (int d = -1; d <= 1; d++) {
+		time_t u = t + (time_t)d * 86400;
+		if (gmtime_r(&u, &tm) == NULL)
+			return -1;
+		snprintf(forms[0], sizeof(forms[0]), "%04d%02d%02d", tm.tm_year + 1900,
+		         tm.tm_mon + 1, tm.tm_mday);
+		if (add_text(m, forms[0], strlen(forms[0]), NXM_PII_DOB, vid) == -1)
+			return -1;
+	}
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	{
+		const char *mon = months[tm.tm_mon];
+		int y = tm.tm_year + 1900, mo = tm.tm_mon + 1, day = tm.tm_mday;
+		/* "March 14 1985" joins 14 and 1985; "March 14, 1985" does not. */
+		snprintf(forms[0], sizeof(forms[0]), "%02d%02d%04d", day, mo, y);
+		snprintf(forms[1], sizeof(forms[1]), "%02d%02d%04d", mo, day, y);
+		snprintf(forms[2], sizeof(forms[2]), "%d %s %04d", day, mon, y);
+		snprintf(forms[3], sizeof(forms[3]), "%s %d %04d", mon, day, y);
+		snprintf(forms[4], sizeof(forms[4]), "%s %d, %04d", mon, day, y);
+		snprintf(forms[5], sizeof(forms[5]), "%d %.3s %04d", day, mon, y);
+		snprintf(forms[6], sizeof(forms[6]), "%.3s %d %04d", mon, day, y);
+		snprintf(forms[7], sizeof(forms[7]), "%.3s %d, %04d", mon, day, y);
+		for (size_t i = 0; i < NXM_ARRAY_LEN(forms); i++)
+			if (add_text(m, forms[i], strlen(forms[i]), NXM_PII_DOB, vid) == -1)
+				return -1;
+	}
+	return 0;
+}
+
+/* Every pattern of one value. */
+static int
+add_value(struct nxm_pii_matcher *m, enum nxm_pii cat, const char *value, size_t len,
+          uint32_t vid)
+{
+	if (add_text(m, value, len, cat, vid) == -1)
+		return -1;
+	if (cat == NXM_PII_PHONE)
+		return add_phone(m, value, len, vid);
+	if (cat == NXM_PII_DOB)
+		return add_date(m, value, vid);
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sessions
+ *
+ * What a process keeps of a session: its values as patterns, up to the
+ * row seq of its map it has read. Evicted least recently used first, and
+ * wiped: the patterns spell the values. */
+
+struct known {
+	char session[72]; /* "": unused */
+	int64_t seq;
+	uint64_t used;
+	struct values v;
+	struct nxm_pii_matcher m;
+	/* Strings of answers found free of the values, by keyed hash, since
+	 * the patterns last changed: an answer seen again is not scanned
+	 * again. */
+	uint64_t *clean;
+	size_t nclean;
+};
+
+static struct known known[SESSIONS];
+static uint64_t clock_used;
+static size_t budget = DEFAULT_BUDGET;
+
+static void
+known_drop(struct known *k)
+{
+	values_free(&k->v);
+	nxm_pii_matcher_clear(&k->m);
+	free(k->clean);
+	memset(k, 0, sizeof(*k));
+}
+
+void
+nxm_pii_egress_forget(void)
+{
+	for (size_t i = 0; i < SESSIONS; i++)
+		known_drop(&known[i]);
+}
+
+void
+nxm_pii_egress_set_budget(size_t symbols)
+{
+	nxm_pii_egress_forget();
+	budget = symbols;
+}
+
+static struct known *
+known_find(const char *session)
+{
+	for (size_t i = 0; i < SESSIONS; i++)
+		if (known[i].session[0] != '\0' && strcmp(known[i].session, session) == 0)
+			return &known[i];
+	return NULL;
+}
+
+static struct known *
+known_of(const char *session)
+{
+	struct known *k = known_find(session);
+
+	if (k == NULL) {
+		k = &known[0];
+		for (size_t i = 1; i < SESSIONS; i++)
+			if (known[i].used < k->used)
+				k = &known[i];
+		known_drop(k);
+		snprintf(k->session, sizeof(k->session), "%s", session);
+	}
+	k->used = ++clock_used;
+	return k;
+}
+
+/* Sessions other than k give up their patterns while the total is over
+ * the budget. */
+static void
+known_budget(const struct known *k)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < SESSIONS; i++)
+		total += known[i].m.nsyms;
+	while (total > budget) {
+		struct known *victim = NULL;
+		for (size_t i = 0; i < SESSIONS; i++)
+			if (&known[i] != k && known[i].session[0] != '\0' &&
+			    (victim == NULL || known[i].used < victim->used))
+				victim = &known[i];
+		if (victim == NULL)
+			return;
+		total -= victim->m.nsyms;
+		known_drop(victim);
+	}
+}
+
+static int
+known_add(struct known *k, const char *token, const char *value, size_t len)
+{
+	enum nxm_pii cat;
+	bool added;
+
+	if (nxm_pii_token_parse(token, strlen(token), &cat, NULL, NULL) == -1 ||
+	    values_add(&k->v, token, &added) == -1)
+		return -1;
+	return added ? add_value(&k->m, cat, value, len, (uint32_t)(k->v.n - 1)) : 0;
+}
+
+static int
+add_row(void *arg, int64_t seq, const char *token, const char *value, size_t len)
+{
+	struct known *k = arg;
+
+	k->seq = seq;
+	return known_add(k, token, value, len);
+}
+
+bool
+nxm_pii_egress_expects(const char *session, int64_t base)
+{
+	const struct known *k = known_find(session);
+
+	return k != NULL && k->seq == base;
+}
+
+void
+nxm_pii_egress_recorded(const char *session, int64_t base, const char *tokens, size_t n)
+{
+	struct known *k = known_find(session);
+	const char *t = tokens;
+	size_t slot;
+
+	if (k == NULL || k->seq != base || k->v.setcap == 0)
+		return;
+	for (size_t i = 0; i < n; i++, t += strlen(t) + 1)
+		if (!values_has(&k->v, t, token_hash(t), &slot))
+			return;
+	k->seq = base + (int64_t)n;
+}
+
+/* ---------------------------------------------------------------- seen */
+
+struct nxm_pii_seen {
+	struct nxm_buf tokens, values; /* NUL-terminated, back to back; wiped */
+	size_t n;
+};
+
+struct nxm_pii_seen *
+nxm_pii_seen_new(void)
+{
+	return calloc(1, sizeof(struct nxm_pii_seen));
+}
+
+void
+nxm_pii_seen_free(struct nxm_pii_seen *seen)
+{
+	if (seen == NULL)
+		return;
+	if (seen->values.data != NULL)
+		nxm_wipe(seen->values.data, seen->values.cap);
+	nxm_buf_free(&seen->values);
+	nxm_buf_free(&seen->tokens);
+	free(seen);
+}
+
+int
+nxm_pii_seen_add(struct nxm_pii_seen *seen, enum nxm_pii cat, const char *value, size_t len,
+                 const char *token)
+{
+	enum nxm_pii got;
+
+	if (seen == NULL)
+		return 0;
+	if (nxm_pii_token_parse(token, strlen(token), &got, NULL, NULL) == -1 || got != cat ||
+	    memchr(value, '\0', len) != NULL)
+		return -1;
+	if (nxm_buf_append(&seen->tokens, token, strlen(token) + 1) == -1 ||
+	    nxm_buf_append(&seen->values, value, len) == -1 ||
+	    nxm_buf_append(&seen->values, "", 1) == -1)
+		return -1;
+	seen->n++;
+	return 0;
+}
+
+static int
+known_add_seen(struct known *k, const struct nxm_pii_seen *seen)
+{
+	const char *t, *v;
+
+	if (seen == NULL)
+		return 0;
+	t = (const char *)seen->tokens.data;
+	v = (const char *)seen->values.data;
+	for (size_t i = 0; i < seen->n; i++) {
+		size_t vl = strlen(v);
+		if (known_add(k, t, v, vl) == -1)
+			return -1;
+		t += strlen(t) + 1;
+		v += vl + 1;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- scanning */
+
+#define CLEAN_SLOTS 32768 /* per session: 256 KiB */
+
+static uint64_t seed[2];
+static bool seeded;
+
+/* A keyed 64-bit hash of a string, so that no one who does not know the
+ * process's key can make a string pass for one found clean. */
+static uint64_t
+mix(uint64_t a, uint64_t b)
+{
+#ifdef __SIZEOF_INT128__
+	unsigned __int128 r = (unsigned __int128)a * b;
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+#else
+	a ^= b;
+	a *= 0xff51afd7ed558ccdull;
+	return a ^ a >> 33;
+#endif
+}
+
+static uint64_t
+string_hash(const unsigned char *s, size_t len)
+{
+	uint64_t h = seed[0] ^ len, w;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = mix(h ^ w, seed[1] ^ 0x9e3779b97f4a7c15ull);
+	}
+	for (w = 0; i < len; i++)
+		w = w << 8 | s[i];
+	h = mix(h ^ w, seed[1] ^ 0xa0761d6478bd642full);
+	return mix(h, 0xe7037ed1a0b428dbull) | 1;
+}
+
+/* A few recent clean strings, looked at before the table: an answer's
+ * member names repeat record after record. */
+#define RECENT 512
+static uint64_t recent[RECENT];
+
+static bool
+clean_has(const struct known *k, uint64_t h)
+{
+	if (k->clean == NULL)
+		return false;
+	if (recent[h % RECENT] == h)
+		return true;
+	for (size_t i = h & (CLEAN_SLOTS - 1);; i = (i + 1) & (CLEAN_SLOTS - 1)) {
+		if (k->clean[i] == 0)
+			return false;
+		if (k->clean[i] == h) {
+			recent[h % RECENT] = h;
+			return true;
+		}
+	}
+}
+
+static void
+clean_add(struct known *k, uint64_t h)
+{
+	size_t i;
+
+	if (k->clean == NULL && (k->clean = calloc(CLEAN_SLOTS, sizeof(*k->clean))) == NULL)
+		return; /* no memo: strings are scanned again */
+	if (k->nclean >= CLEAN_SLOTS / 2) {
+		memset(k->clean, 0, CLEAN_SLOTS * sizeof(*k->clean));
+		memset(recent, 0, sizeof(recent));
+		k->nclean = 0;
+	}
+	for (i = h & (CLEAN_SLOTS - 1); k->clean[i] != 0 && k->clean[i] != h;
+	     i = (i + 1) & (CLEAN_SLOTS - 1))
+		;
+	if (k->clean[i] == 0)
+		k->nclean++;
+	k->clean[i] = h;
+}
+
+struct hit {
+	size_t start, end;
+	uint32_t vid;
+};
+
+struct hits {
+	struct hit *h;
+	size_t n, cap;
+	/* Where the symbols are: their text's offset in the answer. */
+	const struct nxm_pii_syms *y;
+	size_t base, at;
+	int failed;
+};
+
+static int
+on_match(void *arg, size_t len, uint32_t id)
+{
+	struct hits *hs = arg;
+	const struct nxm_pii_syms *y = hs->y;
+	size_t spos = hs->at + 1 - len;
+
+	/* A short value must stand on its own: not inside a word or number. */
+	if ((id & 1) &&
+	    ((spos > 0 && nxm_pii_sym_class(y->sym[spos - 1]) == nxm_pii_sym_class(y->sym[spos])) ||
+	     (hs->at + 1 < y->n &&
+	      nxm_pii_sym_class(y->sym[hs->at + 1]) == nxm_pii_sym_class(y->sym[hs->at]))))
+		return 0;
+	if (hs->n == hs->cap) {
+		size_t cap = hs->cap == 0 ? 64 : 2 * hs->cap;
+		struct hit *p = realloc(hs->h, cap * sizeof(*p));
+		if (p == NULL) {
+			hs->failed = 1;
+			return 1;
+		}
+		hs->h = p;
+		hs->cap = cap;
+	}
+	hs->h[hs->n++] = (struct hit){hs->base + y->start[spos], hs->base + y->end[hs->at], id >> 1};
+	return 0;
+}
+
+/* The matches of the session's values in the symbols y of a text that
+ * starts at base in the answer, added to hs. */
+static int
+scan(const struct nxm_pii_matcher *m, const struct nxm_pii_syms *y, size_t base, struct hits *hs)
+{
+	uint32_t state = 0;
+
+	hs->y = y;
+	hs->base = base;
+	for (size_t i = 0; i < y->n; i++) {
+		state = nxm_pii_matcher_step(m, state, y->sym[i]);
+		if (nxm_pii_matcher_has_output(m, state)) {
+			hs->at = i;
+			nxm_pii_matcher_outputs(m, state, on_match, hs);
+		}
+	}
+	return hs->failed ? -1 : 0;
+}
+
+static int
+hit_order(const void *a, const void *b)
+{
+	const struct hit *x = a, *y = b;
+
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	return x->end > y->end ? -1 : x->end < y->end;
+}
+
+/* text with the hits, leftmost longest and not overlapping, replaced by
+ * their values' tokens. */
+static int
+replace(struct hits *hs, const struct values *v, const char *text, size_t len,
+        struct nxm_buf *out)
+{
+	size_t pos = 0;
+
+	qsort(hs->h, hs->n, sizeof(*hs->h), hit_order);
+	for (size_t i = 0; i < hs->n; i++) {
+		const struct hit *h = &hs->h[i];
+		if (h->start < pos)
+			continue;
+		if (nxm_buf_append(out, text + pos, h->start - pos) == -1 ||
+		    nxm_buf_puts(out, values_token(v, h->vid)) == -1)
+			return -1;
+		pos = h->end;
+	}
+	return nxm_buf_append(out, text + pos, len - pos);
+}
+
+/* The end of the JSON string whose content starts at s[i]: the offset of
+ * its closing quote, the first not escaped (len when there is none). */
+static size_t
+string_end(const char *s, size_t len, size_t i)
+{
+	for (;;) {
+		const char *q = memchr(s + i, '"', len - i);
+		size_t j, bs = 0;
+		if (q == NULL)
+			return len;
+		j = (size_t)(q - s);
+		while (j - bs > i && s[j - bs - 1] == '\\')
+			bs++;
+		if (bs % 2 == 0)
+			return j;
+		i = j + 1;
+	}
+}
+
+/* The next quote at or after s[i] outside strings; len when none. */
+static size_t
+next_quote(const char *s, size_t len, size_t i)
+{
+	const char *q = memchr(s + i, '"', len - i);
+
+	return q != NULL ? (size_t)(q - s) : len;
+}
+
+/* The matches in every string of a JSON text; a string of fewer bytes than
+ * the shortest pattern has symbols, or one found clean before, is not
+ * scanned. */
+/* The symbols of the string being scanned: kept from answer to answer
+ * (its symbols wiped after each string), up to a size. */
+static struct nxm_pii_syms scratch;
+#define SCRATCH_KEEP (1u << 20)
+
+static int
+scan_json(struct known *k, const char *text, size_t len, struct hits *hs)
+{
+	size_t i = 0;
+	int rc = -1;
+
+	while ((i = next_quote(text, len, i)) < len) {
+		size_t a = i + 1, b = string_end(text, len, a), before = hs->n;
+		uint64_t h;
+		i = b + 1;
+		if (b - a < 4)
+			continue;
+		h = string_hash((const unsigned char *)text + a, b - a);
+		if (clean_has(k, h))
+			continue;
+		if (nxm_pii_syms_reserve(&scratch, b - a) == -1)
+			goto out;
+		nxm_pii_normalize(text + a, b - a, true, &scratch);
+		rc = scan(&k->m, &scratch, a, hs);
+		memset(scratch.sym, 0, scratch.n);
+		if (rc == -1)
+			goto out;
+		rc = -1;
+		if (hs->n == before)
+			clean_add(k, h);
+	}
+	rc = 0;
+out:
+	if (scratch.cap > SCRATCH_KEEP)
+		nxm_pii_syms_free(&scratch);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- filter */
+
+/* Brings k up to date with seen, rebuilding its automaton (and forgetting
+ * what it found clean) when patterns were added. */
+static int
+known_update(struct known *k, const struct nxm_pii_seen *seen, size_t before)
+{
+	if (known_add_seen(k, seen) == -1)
+		return -1;
+	if (k->m.built && nxm_pii_matcher_count(&k->m) == before)
+		return 0;
+	k->nclean = 0;
+	if (k->clean != NULL)
+		memset(k->clean, 0, CLEAN_SLOTS * sizeof(*k->clean));
+	memset(recent, 0, sizeof(recent));
+	return nxm_pii_matcher_build(&k->m);
+}
+
+/* The session's values, brought up to date: its map's new rows (when app
+ * is given) and what this request met. */
+static struct known *
+session_values(struct nxm_app *app, const struct nxm_pii_egress_session *s,
+               const struct nxm_pii_seen *seen)
+{
+	struct known *k = known_of(s->id);
+	size_t before = nxm_pii_matcher_count(&k->m);
+
+	if (!seeded) {
+		if (nxm_random(seed, sizeof(seed)) == -1) {
+			known_drop(k);
+			return NULL;
+		}
+		seeded = true;
+	}
+	if ((app != NULL && nxm_pii_store_rows(app, s->id, s->key, k->seq, add_row, k) == -1) ||
+	    known_update(k, seen, before) == -1) {
+		known_drop(k);
+		return NULL;
+	}
+	known_budget(k);
+	return k;
+}
+
+/* text with the session's values replaced, in out, when it holds any. */
+static int
+filter(struct known *k, const char *text, size_t len, bool json, struct nxm_buf *out,
+       bool *changed)
+{
+	struct hits hs = {0};
+	struct nxm_pii_syms y = {0};
+	int rc = -1;
+
+	*changed = false;
+	if (json) {
+		if (scan_json(k, text, len, &hs) == -1)
+			goto out;
+	} else if (nxm_pii_syms_reserve(&y, len) == -1) {
+		goto out;
+	} else {
+		nxm_pii_normalize(text, len, false, &y);
+		if (scan(&k->m, &y, 0, &hs) == -1)
+			goto out;
+	}
+	if (hs.n > 0) {
+		if (replace(&hs, &k->v, text, len, out) == -1)
+			goto out;
+		*changed = true;
+	}
+	rc = 0;
+out:
+	nxm_pii_syms_free(&y);
+	free(hs.h);
+	return rc;
+}
+
+int
+nxm_pii_egress_filter(struct nxm_app *app, const struct nxm_pii_egress_session *s,
+                      const struct nxm_pii_seen *seen, struct nxm_buf *body)
+{
+	struct nxm_buf out = {0};
+	struct known *k;
+	bool changed;
+	int rc = -1;
+
+	if ((k = session_values(app, s, seen)) == NULL) {
+		nxm_log_err("cannot read the session's personal values");
+		return -1;
+	}
+	if (filter(k, (const char *)body->data, body->len, true, &out, &changed) == -1) {
+		nxm_log_err("out of memory filtering an answer");
+		goto out;
+	}
+	if (changed) {
+		/* The answer before filtering held personal values. */
+		if (body->data != NULL)
+			nxm_wipe(body->data, body->cap);
+		nxm_buf_free(body);
+		*body = out;
+		out = (struct nxm_buf){0};
+	}
+	rc = 0;
+out:
+	/* A session too big to keep is read again for each answer. */
+	if (k->m.nsyms > budget)
+		known_drop(k);
+	nxm_buf_free(&out);
+	return rc;
+}
+
+int
+nxm_pii_egress_text(const struct nxm_pii_egress_session *s, const struct nxm_pii_seen *seen,
+                    const char *text, size_t len, struct nxm_buf *out)
+{
+	struct known tmp = {.seq = 0}, *k = known_find(s->id);
+	bool changed = false;
+	int rc = -1;
+
+	/* Only what the process holds already: a log line reads no table. */
+	if (k == NULL)
+		k = &tmp;
+	if (known_update(k, seen, nxm_pii_matcher_count(&k->m)) == -1 ||
+	    filter(k, text, len, false, out, &changed) == -1) {
+		if (k != &tmp)
+			known_drop(k);
+		goto out;
+	}
+	rc = changed ? 0 : nxm_buf_append(out, text, len);
+out:
+	if (k == &tmp)
+		known_drop(&tmp);
+	return rc;
+}
