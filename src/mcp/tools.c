@@ -591,7 +591,9 @@ run_specialist(struct nxm_mcp_ctx *ctx, const struct specialist *sp, json_t *arg
 	if (sp->now_to_if != NULL && json_is_true(json_object_get(args, sp->now_to_if)))
 		json_object_set_new(json_object_get(list_args, "to"), sp->now_to_field,
 		                    json_string(now));
-	if (sp->order_by != NULL)
+	/* With redaction on, a list is not ordered by a personal field. */
+	if (sp->order_by != NULL &&
+	    (ctx->session->allow_pii || nxm_pii_classify(e, false, sp->order_by, NULL) == NXM_PII_NONE))
 		json_object_set_new(list_args, "orderBy", json_string(sp->order_by));
 	if (sp->dir != NULL)
 		json_object_set_new(list_args, "dir", json_string(sp->dir));
@@ -1531,6 +1533,10 @@ check_args(const struct tool *t, json_t *args, char *err, size_t errlen)
 static const struct nxm_entity *
 result_entity(const struct tool *t, json_t *args)
 {
+	/* What describes the catalog, and an entity's list of commands, holds
+	 * no record of the entity. */
+	if (!t->returns_records || t->run == run_list_commands)
+		return NULL;
 	if (t->spec != NULL && t->join == NULL)
 		return nxm_catalog_find(t->spec->entity);
 	return json_is_string(json_object_get(args, "entity"))

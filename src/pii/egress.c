@@ -150,7 +150,10 @@ add_piece(struct nxm_pii_matcher *m, const struct piece *p, enum nxm_pii cat, ui
 	}
 	if (digits + letters < 4 || (letters == 0 && digits < 6))
 		return 0;
-	/* Place and bank names name locations and companies too. */
+	/* One short word is an ordinary word too (a first name, a city, a
+	 * plan's name); place and bank names name locations and companies. */
+	if (digits == 0 && digits + letters == p->n && p->n < 10)
+		return 0;
 	if ((cat == NXM_PII_ADDRESS || cat == NXM_PII_FINANCIAL) && digits == 0)
 		return 0;
 	return nxm_pii_matcher_add(m, p->s, p->n, vid << 1 | (p->n < ANYWHERE));

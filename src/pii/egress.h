@@ -15,9 +15,10 @@
  * usual orders and spellings and a day either side (the "…Local" shift).
  * Values of 8 symbols or more match anywhere, even inside a longer word or
  * number; shorter ones where a word or number starts and ends. Not
- * matched: values under 4 letters or digits, numbers under 6 digits, and
- * addresses and financial values without a digit (place and bank names,
- * which name locations and companies too).
+ * matched: values under 4 letters or digits, numbers under 6 digits, a
+ * single word under 10 letters (a first name, a city, a plan's name: the
+ * words of ordinary text too), and addresses and financial values without
+ * a digit (place and bank names, which name locations and companies too).
  *
  * The values are read from the session's map (pii_tokens, opened with its
  * key) and kept per process for a few sessions, as patterns of a
