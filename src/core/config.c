@@ -15,6 +15,8 @@
 #define SESSION_LIFETIME_DEFAULT (8L * 3600)
 #define SESSION_LIFETIME_MIN     60L
 #define SESSION_LIFETIME_MAX     (7L * 86400)
+#define PII_MAX_TOKENS_MIN       100L
+#define PII_MAX_TOKENS_MAX       10000000L
 #define UPSTREAM_DEFAULT         "https://spaces.nexudus.com"
 
 struct loader {
@@ -38,6 +40,7 @@ enum key_bit {
 	SEEN_PROXY = 1u << 6,
 	SEEN_DOC_CA = 1u << 7,
 	SEEN_DOC_LOOPBACK = 1u << 8,
+	SEEN_PII_MAX = 1u << 9,
 };
 
 const char *
@@ -213,6 +216,16 @@ on_entry(void *user, const char *section, const char *key, const char *value)
 			            "or 8h");
 		return 1;
 	}
+	if (strcmp(key, "pii_max_tokens") == 0) {
+		const char *errstr = NULL;
+		if (set_once(l, SEEN_PII_MAX, key) == -1)
+			return 0;
+		c->pii_max_tokens = (long)nxm_strtonum(value, PII_MAX_TOKENS_MIN,
+		                                       PII_MAX_TOKENS_MAX, &errstr);
+		if (errstr != NULL)
+			return fail(l, key, "expected a whole number between 100 and 10000000");
+		return 1;
+	}
 	if (strcmp(key, "log_level") == 0) {
 		if (set_once(l, SEEN_LOG_LEVEL, key) == -1)
 			return 0;
@@ -289,6 +302,7 @@ nxm_config_load(const char *path, struct nxm_config *cfg, char *err, size_t errl
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->session_lifetime = SESSION_LIFETIME_DEFAULT;
+	cfg->pii_max_tokens = NXM_CONFIG_PII_MAX_TOKENS_DEFAULT;
 	cfg->log_level = NXM_LOG_INFO;
 	if (errlen > 0)
 		err[0] = '\0';

@@ -9,6 +9,7 @@
 
 #define NXM_CONFIG_MAX_ORIGINS 32
 #define NXM_CONFIG_ERRLEN      512
+#define NXM_CONFIG_PII_MAX_TOKENS_DEFAULT 50000L
 
 struct nxm_config {
 	char *path;        /* the file it came from */
@@ -21,6 +22,10 @@ struct nxm_config {
 	char *upstream;        /* Nexudus base URL, no trailing slash */
 	char *upstream_proxy;  /* NULL: no proxy, whatever the environment says */
 	long session_lifetime; /* seconds */
+	/* The most personal-data tokens one session may be shown (its map's
+	 * rows); past it, redacted answers are refused, never sent in clear.
+	 * 0 (a configuration not loaded from a file): the default. */
+	long pii_max_tokens;
 	char *allowed_origins[NXM_CONFIG_MAX_ORIGINS]; /* normalised origins */
 	size_t n_allowed_origins;
 	int allow_any_origin; /* allowed_origins = * */

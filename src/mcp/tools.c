@@ -1624,8 +1624,18 @@ redact:
 	if (redacting && redact(store, result_entity(t, args), out, err, sizeof(err)) == -1) {
 		json_decref(out);
 		out = NULL;
-		snprintf(err, sizeof(err),
-		         "Internal error: the result could not be redacted, so it is withheld.");
+		if (nxm_pii_store_full(store))
+			snprintf(err, sizeof(err),
+			         "This session has been shown %ld personal values as tokens, the "
+			         "most one session may (pii_max_tokens), so this result, which "
+			         "holds new ones, is withheld. Ask for fewer records (a smaller "
+			         "size, narrower filters), or sign in again to start a new "
+			         "session.",
+			         ctx->app->cfg.pii_max_tokens > 0 ? ctx->app->cfg.pii_max_tokens
+			                                          : NXM_CONFIG_PII_MAX_TOKENS_DEFAULT);
+		else
+			snprintf(err, sizeof(err), "Internal error: the result could not be "
+			                           "redacted, so it is withheld.");
 	}
 answer:
 	result = with_redaction_flag(text_result(out, out == NULL ? err : NULL), redacting);

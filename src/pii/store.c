@@ -241,6 +241,7 @@ struct nxm_pii_store {
 	bool in_tx;
 	bool db_checks; /* the session is too big for a mirror */
 	bool failed;    /* could not take the lock or read the map: no new tokens */
+	bool full;      /* the session's map has reached pii_max_tokens */
 	int64_t base;   /* the session's last seq, read under the lock */
 	struct mirror *mirror;
 	sqlite3_stmt *find, *resolve;
@@ -273,6 +274,12 @@ void
 nxm_pii_store_set_seen(struct nxm_pii_store *st, struct nxm_pii_seen *seen)
 {
 	st->seen = seen;
+}
+
+bool
+nxm_pii_store_full(const struct nxm_pii_store *st)
+{
+	return st != NULL && st->full;
 }
 
 size_t
@@ -539,6 +546,14 @@ add_pending(struct nxm_pii_store *st, enum nxm_pii cat, const unsigned char *mac
 	return 0;
 }
 
+static int64_t
+max_tokens(const struct nxm_pii_store *st)
+{
+	long cap = st->app->cfg.pii_max_tokens;
+
+	return cap > 0 ? cap : NXM_CONFIG_PII_MAX_TOKENS_DEFAULT;
+}
+
 /* Decides the token of a value this session has not shown yet (the lock
  * is held and the mirror whole): 8 digits unless taken by another value,
  * else 4 more at a time. Returns its digits, 0 on error. */
@@ -547,6 +562,15 @@ issue(struct nxm_pii_store *st, enum nxm_pii cat, const unsigned char *mac, cons
       size_t len)
 {
 	const struct mirror *m = st->db_checks ? NULL : store_mirror(st);
+
+	/* Rows are numbered from 1 without gaps: base is how many there are. */
+	if (st->base + (int64_t)st->npend >= max_tokens(st)) {
+		if (!st->full)
+			nxm_log_warn("the session's personal-data map is full (%lld tokens)",
+			             (long long)max_tokens(st));
+		st->full = true;
+		return 0;
+	}
 
 	for (size_t d = NXM_PII_TOKEN_DIGITS; d <= NXM_PII_TOKEN_DIGITS_MAX; d += 4) {
 		char key[NXM_PII_TOKEN_MAX];

@@ -40,6 +40,9 @@ void nxm_pii_store_set_seen(struct nxm_pii_store *st, struct nxm_pii_seen *seen)
  * issued then do not resolve (the assistant is told so when it passes one
  * back). NULL is a no-op. */
 int nxm_pii_store_close(struct nxm_pii_store *st, bool commit);
+/* Whether a token was refused because the session's map holds
+ * pii_max_tokens already (nxm_pii_store_tokenize failed for that). */
+bool nxm_pii_store_full(const struct nxm_pii_store *st);
 /* The number of tokens this request issued that close will record. */
 size_t nxm_pii_store_pending(const struct nxm_pii_store *st);
 

@@ -23,6 +23,7 @@ test_full_file(void **state)
 	                           "upstream = https://coworking.spaces.nexudus.com/\n"
 	                           "upstream_proxy = http://proxy.internal:3128\n"
 	                           "session_lifetime = 8h\n"
+	                           "pii_max_tokens = 1200\n"
 	                           "log_level = debug\n"
 	                           "allowed_origins = HTTPS://Claude.AI:443, https://chatgpt.com\n"
 	                           "; a second line adds to the first\n"
@@ -42,6 +43,7 @@ test_full_file(void **state)
 	assert_string_equal(cfg.upstream, "https://coworking.spaces.nexudus.com");
 	assert_string_equal(cfg.upstream_proxy, "http://proxy.internal:3128");
 	assert_int_equal(cfg.session_lifetime, 28800);
+	assert_int_equal(cfg.pii_max_tokens, 1200);
 	assert_int_equal(cfg.log_level, NXM_LOG_DEBUG);
 	assert_int_equal(cfg.n_allowed_origins, 3);
 	assert_string_equal(cfg.allowed_origins[0], "https://claude.ai");
@@ -64,6 +66,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.upstream, "https://spaces.nexudus.com");
 	assert_null(cfg.upstream_proxy);
 	assert_int_equal(cfg.session_lifetime, 8 * 3600);
+	assert_int_equal(cfg.pii_max_tokens, 50000);
 	assert_int_equal(cfg.log_level, NXM_LOG_INFO);
 	assert_int_equal(cfg.n_allowed_origins, 0);
 	assert_false(cfg.allow_any_origin);
@@ -151,6 +154,10 @@ test_bad_values(void **state)
 	                  "session_lifetime: expected a duration between 60s and 7d, such as "
 	                  "28800, 480m or 8h",
 	                  4);
+	assert_load_error(REQUIRED "pii_max_tokens = 99\n",
+	                  "pii_max_tokens: expected a whole number between 100 and 10000000", 4);
+	assert_load_error(REQUIRED "pii_max_tokens = 5e4\n",
+	                  "pii_max_tokens: expected a whole number between 100 and 10000000", 4);
 	assert_load_error(REQUIRED "log_level = verbose\n",
 	                  "log_level: expected error, warn, info or debug", 4);
 	assert_load_error(

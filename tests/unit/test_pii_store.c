@@ -538,6 +538,41 @@ rows_of(const char *sid)
 	return n;
 }
 
+/* The session's map holds at most pii_max_tokens: past it no token is
+ * issued (the store says why), and the values shown so far keep theirs. */
+static void
+test_cap(void **state)
+{
+	struct nxm_session s4;
+	struct nxm_pii_store *st;
+	char tok[128], first[128], value[32];
+
+	(void)state;
+	make_session(&s4, "c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4c4", 0x44);
+	app.cfg.pii_max_tokens = 100;
+	assert_non_null(st = nxm_pii_store_open(&app, &s4));
+	for (int i = 0; i < 100; i++) {
+		snprintf(value, sizeof(value), "member%03d@example.com", i);
+		assert_int_equal(nxm_pii_store_tokenize(st, NXM_PII_EMAIL, value, strlen(value),
+		                                        i == 0 ? first : tok, sizeof(tok)),
+		                 0);
+	}
+	assert_false(nxm_pii_store_full(st));
+	assert_int_equal(nxm_pii_store_close(st, true), 0);
+	assert_non_null(st = nxm_pii_store_open(&app, &s4));
+	assert_int_equal(nxm_pii_store_tokenize(st, NXM_PII_EMAIL, "one@more.example", 16, tok,
+	                                        sizeof(tok)),
+	                 -1);
+	assert_true(nxm_pii_store_full(st));
+	assert_int_equal(nxm_pii_store_tokenize(st, NXM_PII_EMAIL, "member000@example.com", 21, tok,
+	                                        sizeof(tok)),
+	                 0);
+	assert_string_equal(tok, first);
+	assert_int_equal(nxm_pii_store_close(st, true), 0);
+	assert_int_equal(rows_of(s4.id), 100);
+	app.cfg.pii_max_tokens = 0;
+}
+
 static void
 test_revoked(void **state)
 {
@@ -779,6 +814,7 @@ main(void)
 	        cmocka_unit_test(test_other_process),
 	        cmocka_unit_test(test_resolved_while_recording),
 	        cmocka_unit_test(test_over_budget),
+	        cmocka_unit_test(test_cap),
 	        cmocka_unit_test(test_revoked),
 	        cmocka_unit_test(test_processes_race),
 	        cmocka_unit_test(test_migration_keeps_rows),
