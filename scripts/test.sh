@@ -146,7 +146,7 @@ if [ "${NXM_TEST_QUICK:-0}" != 1 ]; then
 	echo "== fuzzing: each libFuzzer target for ${NXM_FUZZ_SECONDS:-15} s"
 	CC=clang nxm_build "$B/fuzz" --enable-fuzzing --enable-werror
 	: >"$B/fuzz.log"
-	for t in form header url config b64url request simhttp mcp pii; do
+	for t in form header url config b64url request simhttp mcp pii egress; do
 		work=$B/fuzz/corpus-$t
 		rm -rf "$work"
 		mkdir -p "$work"

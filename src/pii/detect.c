@@ -591,8 +591,9 @@ nxm_pii_scan_init(struct nxm_pii_scan *sc, const char *s, size_t len)
 	sc->len = s != NULL ? len : 0;
 }
 
-bool
-nxm_pii_scan_next(struct nxm_pii_scan *sc, struct nxm_pii_span *span)
+/* E-mail addresses, IBANs, card and phone numbers. */
+static bool
+next_number_or_mail(struct nxm_pii_scan *sc, struct nxm_pii_span *span)
 {
 	const char *s = sc->s;
 	size_t len = sc->len, limit, i, skip, n;
@@ -638,6 +639,41 @@ found:
 	if (sc->has_mail && sc->mail.start < sc->pos)
 		sc->mail_searched = false;
 	return true;
+}
+
+/* Those, and addresses and birth dates (pii/place.c), whichever starts
+ * first. */
+bool
+nxm_pii_scan_next(struct nxm_pii_scan *sc, struct nxm_pii_span *span)
+{
+	struct nxm_pii_scan before;
+	size_t from = sc->pos;
+	bool found;
+
+	if (from >= sc->len)
+		return false;
+	if (!sc->place_searched || (sc->has_place && sc->place.start < from)) {
+		sc->has_place = nxm_pii_detect_place(sc->s, sc->len, from, &sc->place);
+		sc->place_searched = true;
+	}
+	before = *sc;
+	found = next_number_or_mail(sc, span);
+	if (sc->has_place && (!found || sc->place.start < span->start)) {
+		/* The other span is not taken: as if it had not been looked
+		 * for. */
+		*span = sc->place;
+		*sc = before;
+		sc->pos = span->end;
+		sc->has_place = false;
+		sc->place_searched = false;
+		/* An address that overlapped it: looked for again from here. */
+		if (sc->has_mail && sc->mail.start < sc->pos) {
+			sc->mail_searched = false;
+			sc->mail_from = sc->pos;
+		}
+		return true;
+	}
+	return found;
 }
 
 size_t

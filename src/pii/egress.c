@@ -703,7 +703,7 @@ string_end(const char *s, size_t len, size_t i)
 static size_t
 next_quote(const char *s, size_t len, size_t i)
 {
-	const char *q = memchr(s + i, '"', len - i);
+	const char *q = i < len ? memchr(s + i, '"', len - i) : NULL;
 
 	return q != NULL ? (size_t)(q - s) : len;
 }

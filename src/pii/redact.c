@@ -205,7 +205,7 @@ redact_string(struct nxm_pii_redactor *r, json_t *v)
 			break;
 		}
 	}
-	/* Valid UTF-8 by construction: spans start and end on ASCII bytes. */
+	/* Valid UTF-8 by construction: spans never cut a character. */
 	return json_string_setn_nocheck(v, r->scratch.data, r->scratch.len) == 0 ? 0 : -1;
 }
 

@@ -2,7 +2,7 @@
  * token parser and finder, the free-text detectors and nxm_pii_redact_text,
  * and, when it is JSON, nxm_pii_redact_json; each is checked for the
  * properties callers rely on, and any break aborts:
- * - spans are in bounds, in order, disjoint, start and end on ASCII bytes
+ * - spans are in bounds, in order, disjoint, never cut a UTF-8 character
  *   and never overlap a token;
  * - a found token parses, a parsed token formats back to itself;
  * - redacting keeps every token of the input and adds one per span, keeps
@@ -90,11 +90,16 @@ check_spans(const char *s, size_t len)
 	nxm_pii_scan_init(&sc, s, len);
 	while (nxm_pii_scan_next(&sc, &span)) {
 		size_t start, end;
+		/* Spans never cut a UTF-8 character: they start on none of
+		 * its continuation bytes, and one that ends on a byte of a
+		 * character ends on its last. */
 		if (span.start < last || span.start >= span.end || span.end > len ||
-		    (unsigned char)s[span.start] >= 0x80 ||
-		    (unsigned char)s[span.end - 1] >= 0x80 ||
+		    ((unsigned char)s[span.start] & 0xc0) == 0x80 ||
+		    ((unsigned char)s[span.end - 1] >= 0x80 && span.end < len &&
+		     ((unsigned char)s[span.end] & 0xc0) == 0x80) ||
 		    (span.cat != NXM_PII_EMAIL && span.cat != NXM_PII_PHONE &&
-		     span.cat != NXM_PII_FINANCIAL))
+		     span.cat != NXM_PII_FINANCIAL && span.cat != NXM_PII_ADDRESS &&
+		     span.cat != NXM_PII_DOB))
 			abort();
 		/* No token inside or across the span's edges. */
 		for (size_t p = span.start > 90 ? span.start - 90 : 0; p < span.end; p++)

@@ -290,6 +290,56 @@ test_tokens_left_alone(void **state)
 }
 
 static void
+test_addresses(void **state)
+{
+	static const struct detect_case cases[] = {
+	        /* Street addresses, with the post code after them. */
+	        {"Lives at 221B Baker Street, London NW1 6XE.",
+	         "ADDRESS:221B Baker Street, London NW1 6XE"},
+	        {"Ship to 12 Clerkenwell Road, London EC1M 5RF",
+	         "ADDRESS:12 Clerkenwell Road, London EC1M 5RF"},
+	        {"Home: 350 Bleecker Street, New York, NY 10014 (buzz 3)",
+	         "ADDRESS:350 Bleecker Street, New York, NY 10014"},
+	        {"Office at 350 Broadway, floor 4", "ADDRESS:350 Broadway"},
+	        {"1600 Pennsylvania Ave. NW", "ADDRESS:1600 Pennsylvania Ave."},
+	        {"Escribir a Calle Mayor 12, 28013 Madrid", "ADDRESS:Calle Mayor 12, 28013"},
+	        {"en Calle de Alcalá, 45", "ADDRESS:Calle de Alcalá, 45"},
+	        {"Avenida de la Constitución nº 3", "ADDRESS:Avenida de la Constitución nº 3"},
+	        /* Post codes whose layout says what they are. */
+	        {"postcode SW1A 1AA please", "ADDRESS:SW1A 1AA"},
+	        {"M1 1AE", "ADDRESS:M1 1AE"},
+	        {"zip CA 94105-1234", "ADDRESS:CA 94105-1234"},
+	        /* Birth dates after a word about birth. */
+	        {"Born 14 March 1985 in Leeds.", "DOB:14 March 1985"},
+	        {"date of birth: 03/14/1985", "DOB:03/14/1985"},
+	        {"DOB 1985-03-14", "DOB:1985-03-14"},
+	        {"birthday on March 14th, 1985!", "DOB:March 14th, 1985"},
+	        {"nacida el 14 de marzo de 1985", "DOB:14 de marzo de 1985"},
+	        /* With the other detectors. */
+	        {"Mail a@b.example.com, 12 Baker Street, tel 07700 900 123",
+	         "EMAIL:a@b.example.com | ADDRESS:12 Baker Street | PHONE:07700 900 123"},
+	};
+	static const struct detect_case not_personal[] = {
+	        /* Numbers, rooms, plans and dates that are not addresses. */
+	        {"Invoice 28014 for 350 GBP", ""},
+	        {"Desk 12 Studio, Room 4", ""},
+	        {"2 Hot desk monthly plans", ""},
+	        {"12 Meeting Rooms booked", ""},
+	        {"Calle Mayor is closed", ""},
+	        {"Booked on 14 March 2026", ""},
+	        {"Starts 2026-03-14, ends 2026-04-14", ""},
+	        {"born to run at 10:00", ""},
+	        {"CA 9410", ""},
+	        {"EC1M5 RF", ""},
+	        {"NY 100123", ""},
+	};
+
+	(void)state;
+	check_cases(cases, NXM_ARRAY_LEN(cases));
+	check_cases(not_personal, NXM_ARRAY_LEN(not_personal));
+}
+
+static void
 test_scan_api(void **state)
 {
 	const char *s = "a@example.com b@example.com +44 7700 900123 c@example.com";
@@ -325,7 +375,7 @@ main(void)
 	        cmocka_unit_test(test_email),        cmocka_unit_test(test_phone_seed_formats),
 	        cmocka_unit_test(test_phone_shapes), cmocka_unit_test(test_not_personal),
 	        cmocka_unit_test(test_financial),    cmocka_unit_test(test_tokens_left_alone),
-	        cmocka_unit_test(test_scan_api),
+	        cmocka_unit_test(test_addresses),    cmocka_unit_test(test_scan_api),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
