@@ -55,7 +55,9 @@ static const char usage_text[] =
         "delay_ms, path}, DELETE /_sim/faults, POST /_sim/settings\n"
         "{dir_convention: signed|binary, rate_limits: on|off, min_interval_ms}, POST "
         "/_sim/password\n"
-        "{email, password}, POST /_sim/expire {email}, GET /_sim/totp/<email>.\n";
+        "{email, password}, POST /_sim/expire {email}, GET /_sim/totp/<email>,\n"
+        "POST /_sim/records {entity, fields, id?} (writes fields into a record as\n"
+        "they are: the entity's first, or the one with that id).\n";
 
 static volatile sig_atomic_t stopping;
 

@@ -444,6 +444,42 @@ seed_coworkers(struct seeder *sd)
 	return 0;
 }
 
+/* The description of invoice i: on some, a postal address or a birth date
+ * in free text, in a field the catalog classifies as not personal (a
+ * description of what is billed), which only the free-text detectors
+ * catch. Made from i alone, so the seed's random draws stay as they are. */
+static int
+invoice_note(struct seeder *sd, int i, char *out, size_t outsz)
+{
+	static const char *const months[] = {"January", "February", "March",     "April",
+	                                      "May",     "June",     "July",      "August",
+	                                      "September", "October", "November", "December"};
+	char what[160];
+
+	out[0] = '\0';
+	switch (i % 9) {
+	case 0:
+		/* London, New York, Madrid in turn; the address as the
+		 * detectors span it (a Spanish one ends at its post code). */
+		if (i % 27 == 0)
+			snprintf(what, sizeof(what), "%d Baker Street, London NW1 6XE", 1 + i % 200);
+		else if (i % 27 == 9)
+			snprintf(what, sizeof(what), "%d Bleecker Street, New York, NY 10014",
+			         1 + i % 200);
+		else
+			snprintf(what, sizeof(what), "Calle Mayor %d, 28013", 1 + i % 90);
+		snprintf(out, outsz, "Paper copy posted to %s%s.", what,
+		         i % 27 == 18 ? " Madrid" : "");
+		return pii_note(sd, what);
+	case 4:
+		snprintf(what, sizeof(what), "%d %s %d", 1 + i % 28, months[i % 12], 1950 + i % 50);
+		snprintf(out, outsz, "Birthday discount: member born %s.", what);
+		return pii_note(sd, what);
+	default:
+		return 0;
+	}
+}
+
 static int
 seed_activity(struct seeder *sd)
 {
@@ -493,12 +529,14 @@ seed_activity(struct seeder *sd)
 		double total = (double)(50 + sim_rng_below(&sd->rng, 1200));
 		unsigned state = sim_rng_below(&sd->rng, 10); /* paid, unpaid, overdue */
 		bool paid = state < 6;
-		char number[32];
+		char number[32], note[256];
 
 		snprintf(number, sizeof(number), "INV-%s-%05d", loc->currency, 10000 + i);
+		if (invoice_note(sd, i, note, sizeof(note)) == -1)
+			return -1;
 		if (put(sd, "coworkerinvoices",
 		        json_pack("{s:I, s:I, s:s, s:f, s:f, s:b, s:o, s:o, s:o, s:b, s:b, s:s, "
-		                  "s:I, s:o}",
+		                  "s:I, s:o, s:s?}",
 		                  "CoworkerId", (json_int_t)sd->coworkers[c], "BusinessId",
 		                  (json_int_t)loc->id, "InvoiceNumber", number, "TotalAmount",
 		                  total, "PaidAmount", paid ? total : 0.0, "Paid", paid, "DueDate",
@@ -506,7 +544,8 @@ seed_activity(struct seeder *sd)
 		                  "InvoiceFromDate", when(days(sd, d - 30, 0, 0)), "InvoiceToDate",
 		                  when(days(sd, d, 0, 0)), "Draft", 0, "Void", 0, "CurrencyCode",
 		                  loc->currency, "CurrencyId", (json_int_t)loc->currency_id,
-		                  "PaidOn", paid ? when(days(sd, d + 3, 11, 0)) : json_null()),
+		                  "PaidOn", paid ? when(days(sd, d + 3, 11, 0)) : json_null(),
+		                  "Description", note[0] != '\0' ? note : NULL),
 		        days(sd, d, 6, 0), NULL) == -1)
 			return -1;
 	}

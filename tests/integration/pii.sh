@@ -4,13 +4,19 @@
 #   - the leak test: with redaction on, every tool over every entity that has
 #     personal-data fields (every page of the big ones), and no seeded
 #     personal value (nexudus-sim --list-pii: every PII field of every seeded
-#     record, plus the e-mails and phones its notes embed) appears in any
-#     response; with redaction off the same calls do show them;
+#     record, the e-mails and phones notes embed, the addresses and birth
+#     dates invoice descriptions embed) appears in any response, nor the date
+#     of a birth date or the day either side of it; with redaction off the
+#     same calls do show them;
 #   - tokens passed back: a filter by a name token finds that member; a phone
 #     token of one member written onto another lands in the simulator as the
 #     real number; unknown and other sessions' tokens are refused;
 #   - determinism within a session, difference across sessions;
-#   - every tool result says whether redaction is on.
+#   - every tool result says whether redaction is on;
+#   - attacks (tests/integration/attack.mjs): canaries in every string field
+#     of every entity, tokens in every argument of every tool, laundering
+#     through fields that hold no personal data, guessing with partial
+#     filters, ranges and ordering.
 # Usage: pii.sh BUILDDIR SRCDIR
 # Environment: NXM_PII_PORT (HTTPS, 29843), NXM_PII_SIM_PORT (29904).
 set -u
@@ -108,9 +114,22 @@ LABEL=redacted run_everything "$REDACTED"
 LABEL=visible run_everything "$VISIBLE"
 
 "$STATE/nexudus-sim" --db "$STATE/sim/nexudus-sim.db" --list-pii >"$OUT/pii-values.txt"
+# Birth dates also by their date, which a visible answer shows in the
+# record's DateOfBirth, and the day either side (a "…Local" twin in the
+# location's zone), which no answer should show: the leak test looks for all
+# of them.
+grep -E '^(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}T00:00:00Z$' "$OUT/pii-values.txt" | cut -c1-10 |
+	sort -u >"$OUT/pii-dates.txt"
+while read -r d; do
+	date -u -d "$d - 1 day" +%Y-%m-%d
+	date -u -d "$d + 1 day" +%Y-%m-%d
+done <"$OUT/pii-dates.txt" | sort -u | comm -23 - "$OUT/pii-dates.txt" >"$OUT/pii-shifted.txt"
+N_DATES=$(wc -l <"$OUT/pii-dates.txt")
+sort -u -o "$OUT/pii-values.txt" "$OUT/pii-values.txt" "$OUT/pii-dates.txt"
+sort -u "$OUT/pii-values.txt" "$OUT/pii-shifted.txt" >"$OUT/pii-leak-values.txt"
 N_VALUES=$(wc -l <"$OUT/pii-values.txt")
-[ "$N_VALUES" -gt 1000 ]
-expect "the simulator lists its seeded personal values ($N_VALUES)" $? "$N_VALUES"
+[ "$N_VALUES" -gt 1000 ] && [ "$N_DATES" -gt 250 ]
+expect "the simulator lists its seeded personal values ($N_VALUES, with the dates of $N_DATES birth dates; $(wc -l <"$OUT/pii-shifted.txt") days either side)" $? "$N_VALUES"
 
 # Strings of the answers, one per line (structuredContent's own strings and
 # the text mirror). E-mails, values of 10 characters or more, and values of
@@ -127,9 +146,9 @@ split_values() { # split_values FILE: FILE.long and FILE.short
 # found LABEL: the seeded values in its answers, one per line. grep -o
 # reports one of overlapping matches (a note and the e-mail inside it), so
 # the search is repeated over the values not found yet.
-found() {
+found() { # found LABEL VALUES-FILE
 	local rest=$OUT/rest-$1 new=$OUT/new-$1
-	sort -u "$OUT/pii-values.txt" >"$rest"
+	sort -u "$2" >"$rest"
 	: >"$OUT/found-$1.txt"
 	while :; do
 		split_values "$rest"
@@ -146,10 +165,10 @@ found() {
 	cat "$OUT/found-$1.txt"
 }
 N_CALLS=$(wc -l <"$OUT/redacted.jsonl")
-LEAKED=$(found redacted)
+LEAKED=$(found redacted "$OUT/pii-leak-values.txt")
 [ -z "$LEAKED" ]
 expect "leak test: no seeded personal value in $N_CALLS redacted answers" $? "leaked: $(printf '%s' "$LEAKED" | head -n 10 | tr '\n' '|')"
-SEEN=$(found visible | wc -l)
+SEEN=$(found visible "$OUT/pii-values.txt" | wc -l)
 [ "$SEEN" -ge $((N_VALUES * 95 / 100)) ]
 expect "with personal data allowed, the same calls show them ($SEEN of $N_VALUES)" $? "only $SEEN of $N_VALUES; see $OUT/rest-visible"
 grep -c '«PII:' "$OUT/redacted-strings.txt" >/dev/null
@@ -216,5 +235,15 @@ B_EMAIL=$(jq -r '.result.structuredContent.Email' "$BODY")
 call "$REDACTED" nexudus_describe_entity "{\"entity\":\"$B_EMAIL\"}"
 jq -e --arg m "$B_EMAIL" '.result.isError == true and (.result.content[0].text | contains($m) | not) and (.result.content[0].text | test("«PII:EMAIL:[0-9a-f]{8,}»"))' "$BODY" >/dev/null
 expect "an error echoing an e-mail shows its token" $? "$(head -c 300 "$BODY")"
+
+# ---------------------------------------------------------------- attacks
+# Canaries in every field of every entity, tokens in every argument of every
+# tool, laundering and guessing (tests/integration/attack.mjs).
+NODE=$(nxm_node 20) || { nxm_fail "$V: no Node.js 20 or later"; nxm_summary; exit 1; }
+NXM_TAP_FIRST=$((NXM_N + 1)) NODE_EXTRA_CA_CERTS=$CACERT NXM_PII_BASE=$BASE \
+	NXM_PII_SIM=http://127.0.0.1:$SIM_PORT NXM_PII_CATALOG=$CATALOG NXM_PII_OUT=$OUT \
+	NXM_PII_REDACTED=$REDACTED NXM_PII_VISIBLE=$VISIBLE \
+	"$NODE" "$SRC/tests/integration/attack.mjs" >"$OUT/attack.tap" 2>"$OUT/attack.stderr"
+nxm_absorb_tap "$OUT/attack.tap" $? "$OUT/attack.stderr" attack.mjs
 
 nxm_summary

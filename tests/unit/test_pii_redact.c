@@ -671,10 +671,15 @@ test_seed(void **state)
 			const char *v = (const char *)sqlite3_column_text(st, 0);
 			char text[512];
 			struct nxm_buf out = {0};
-			snprintf(text, sizeof(text), "Reach them at %s, thanks.", v);
+			/* A written date is a birth date after a word about
+			 * birth; the rest stands anywhere. */
+			bool date = v[0] >= '1' && v[0] <= '9' && strchr(v, '@') == NULL &&
+			            strpbrk(v, "JFMASOND") != NULL && strlen(v) < 20;
+			snprintf(text, sizeof(text), "%s %s, thanks.",
+			         date ? "Reach them, born" : "Reach them at", v);
 			assert_int_equal(nxm_pii_redact_text(text, strlen(text), &out, &r), 0);
 			if (strstr(out.data, v) != NULL ||
-			    strncmp(out.data + 14, LQ "PII:", 6) != 0)
+			    strncmp(out.data + (date ? 17 : 14), LQ "PII:", 6) != 0)
 				fail_msg("\"%s\" not redacted: %s", v, out.data);
 			nxm_buf_free(&out);
 			notes++;
