@@ -1,10 +1,17 @@
 #include "autoconfig.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/util.h"
+#include "pii/match.h"
 #include "pii/normal.h"
 #include "pii/token.h"
+
+#define PIECE    256 /* symbols of one pattern of a long value */
+#define ANYWHERE 8   /* symbols from which a pattern needs no boundary */
 
 /* A decoded control character (\n, \u0001): a separator. */
 #define CONTROL 0x01
@@ -323,4 +330,182 @@ nxm_pii_normalize(const char *text, size_t len, bool escaped, struct nxm_pii_sym
 		}
 	}
 	y->n = o.n;
+}
+
+/* ---------------------------------------------------------------- patterns */
+
+struct piece {
+	unsigned char s[PIECE];
+	size_t n;
+};
+
+/* Adds p (no separator at either end) as a pattern of value vid, unless it
+ * is too short to tell from ordinary text. */
+static int
+add_piece(struct nxm_pii_matcher *m, const struct piece *p, enum nxm_pii cat, uint32_t vid)
+{
+	size_t digits = 0, letters = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		enum nxm_pii_sym_class c = nxm_pii_sym_class(p->s[i]);
+		digits += c == NXM_PII_CLASS_DIGIT;
+		letters += c == NXM_PII_CLASS_ALPHA;
+	}
+	if (digits + letters < 4 || (letters == 0 && digits < 6))
+		return 0;
+	/* One short word is an ordinary word too (a first name, a city, a
+	 * plan's name); place and bank names name locations and companies. */
+	if (digits == 0 && digits + letters == p->n && p->n < 10)
+		return 0;
+	if ((cat == NXM_PII_ADDRESS || cat == NXM_PII_FINANCIAL) && digits == 0)
+		return 0;
+	return nxm_pii_matcher_add(m, p->s, p->n, vid << 1 | (p->n < ANYWHERE));
+}
+
+/* The symbols of a value (plain text). */
+static int
+symbols(const char *text, size_t len, struct nxm_pii_syms *y)
+{
+	if (nxm_pii_syms_reserve(y, len) == -1)
+		return -1;
+	nxm_pii_normalize(text, len, false, y);
+	return 0;
+}
+
+/* The patterns of text: its symbols, split at barriers and into pieces. */
+static int
+add_text(struct nxm_pii_matcher *m, const char *text, size_t len, enum nxm_pii cat, uint32_t vid)
+{
+	struct nxm_pii_syms y = {0};
+	struct piece p = {.n = 0};
+	int rc = -1;
+
+	if (symbols(text, len, &y) == -1)
+		goto out;
+	for (size_t i = 0; i <= y.n; i++) {
+		bool cut = i == y.n || y.sym[i] == NXM_PII_SYM_BARRIER || p.n == PIECE;
+		if (cut) {
+			while (p.n > 0 && p.s[p.n - 1] == NXM_PII_SYM_SEP)
+				p.n--;
+			if (p.n > 0 && add_piece(m, &p, cat, vid) == -1)
+				goto out;
+			p.n = 0;
+		}
+		if (i < y.n && y.sym[i] != NXM_PII_SYM_BARRIER &&
+		    (p.n > 0 || y.sym[i] != NXM_PII_SYM_SEP))
+			p.s[p.n++] = y.sym[i];
+	}
+	rc = 0;
+out:
+	nxm_pii_syms_free(&y);
+	return rc;
+}
+
+/* A phone number by its digits alone, and without its country code: the
+ * longest run of digits (an extension apart), and when the number is
+ * written internationally, that run less one to three digits, with and
+ * without a trunk 0. */
+static int
+add_phone(struct nxm_pii_matcher *m, const char *value, size_t len, uint32_t vid)
+{
+	struct nxm_pii_syms y = {0};
+	struct piece run = {.n = 0}, best = {.n = 0}, v;
+	size_t i = 0;
+	bool intl;
+	int rc = -1;
+
+	while (i < len && value[i] == ' ')
+		i++;
+	intl = (i < len && value[i] == '+') || (i + 1 < len && value[i] == '0' && value[i + 1] == '0');
+	if (symbols(value, len, &y) == -1)
+		goto out;
+	for (i = 0; i <= y.n; i++) {
+		if (i < y.n && nxm_pii_sym_class(y.sym[i]) == NXM_PII_CLASS_DIGIT && run.n < PIECE) {
+			run.s[run.n++] = y.sym[i];
+			continue;
+		}
+		if (run.n > best.n)
+			best = run;
+		run.n = 0;
+	}
+	rc = 0;
+	if (best.n < 9)
+		goto out;
+	if (add_piece(m, &best, NXM_PII_PHONE, vid) == -1)
+		goto fail;
+	for (size_t drop = 1; intl && drop <= 3 && best.n - drop >= 9; drop++) {
+		v.n = best.n - drop;
+		memcpy(v.s, best.s + drop, v.n);
+		if (add_piece(m, &v, NXM_PII_PHONE, vid) == -1)
+			goto fail;
+		v.s[0] = 1; /* '0' */
+		memcpy(v.s + 1, best.s + drop, best.n - drop);
+		v.n = best.n - drop + 1;
+		if (add_piece(m, &v, NXM_PII_PHONE, vid) == -1)
+			goto fail;
+	}
+	goto out;
+fail:
+	rc = -1;
+out:
+	nxm_pii_syms_free(&y);
+	return rc;
+}
+
+/* A birth date as a date: year-month-day a day either side (a "…Local"
+ * twin shifted by the location's zone), day-month-year, month-day-year,
+ * and written out with the month's name. value is NUL-terminated. */
+static int
+add_date(struct nxm_pii_matcher *m, const char *value, uint32_t vid)
+{
+	static const char *const months[] = {"January",   "February", "March",    "April",
+	                                      "May",       "June",     "July",     "August",
+	                                      "September", "October",  "November", "December"};
+	char forms[8][64];
+	time_t t;
+	struct tm tm;
+
+	if (nxm_time_parse_utc(value, &t) == -1)
+		return 0;
+	for (int d = -1; d <= 1; d++) {
+		time_t u = t + (time_t)d * 86400;
+		if (gmtime_r(&u, &tm) == NULL)
+			return -1;
+		snprintf(forms[0], sizeof(forms[0]), "%04d%02d%02d", tm.tm_year + 1900,
+		         tm.tm_mon + 1, tm.tm_mday);
+		if (add_text(m, forms[0], strlen(forms[0]), NXM_PII_DOB, vid) == -1)
+			return -1;
+	}
+	if (gmtime_r(&t, &tm) == NULL)
+		return -1;
+	{
+		const char *mon = months[tm.tm_mon];
+		int y = tm.tm_year + 1900, mo = tm.tm_mon + 1, day = tm.tm_mday;
+		/* "March 14 1985" joins 14 and 1985; "March 14, 1985" does not. */
+		snprintf(forms[0], sizeof(forms[0]), "%02d%02d%04d", day, mo, y);
+		snprintf(forms[1], sizeof(forms[1]), "%02d%02d%04d", mo, day, y);
+		snprintf(forms[2], sizeof(forms[2]), "%d %s %04d", day, mon, y);
+		snprintf(forms[3], sizeof(forms[3]), "%s %d %04d", mon, day, y);
+		snprintf(forms[4], sizeof(forms[4]), "%s %d, %04d", mon, day, y);
+		snprintf(forms[5], sizeof(forms[5]), "%d %.3s %04d", day, mon, y);
+		snprintf(forms[6], sizeof(forms[6]), "%.3s %d %04d", mon, day, y);
+		snprintf(forms[7], sizeof(forms[7]), "%.3s %d, %04d", mon, day, y);
+		for (size_t i = 0; i < NXM_ARRAY_LEN(forms); i++)
+			if (add_text(m, forms[i], strlen(forms[i]), NXM_PII_DOB, vid) == -1)
+				return -1;
+	}
+	return 0;
+}
+
+int
+nxm_pii_patterns_add(struct nxm_pii_matcher *m, enum nxm_pii cat, const char *value, size_t len,
+                     uint32_t vid)
+{
+	if (add_text(m, value, len, cat, vid) == -1)
+		return -1;
+	if (cat == NXM_PII_PHONE)
+		return add_phone(m, value, len, vid);
+	if (cat == NXM_PII_DOB)
+		return add_date(m, value, vid);
+	return 0;
 }

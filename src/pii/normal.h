@@ -27,6 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nexudus/catalog.h"
+
 #define NXM_PII_SYM_SEP     0
 #define NXM_PII_SYM_BARRIER 53
 
@@ -60,5 +62,16 @@ void nxm_pii_syms_free(struct nxm_pii_syms *y);
 /* The symbols of text[0..len) into y (y->n of them); escaped: the text is
  * the content of a JSON string. y must have room (nxm_pii_syms_reserve). */
 void nxm_pii_normalize(const char *text, size_t len, bool escaped, struct nxm_pii_syms *y);
+
+/* The patterns of a value, for the egress filter's matcher (pii/match.h),
+ * each with id vid << 1 | 1 when it must stand where a word or number
+ * starts and ends (fewer than 8 symbols), vid << 1 otherwise: its symbols
+ * (split at tokens, long values in pieces of 256), a phone number's digits
+ * without the country code, a birth date as a date in the usual orders and
+ * spellings and a day either side. Nothing for what is too short to tell
+ * from ordinary text (see pii/egress.h). value is NUL-terminated at len. */
+struct nxm_pii_matcher;
+int nxm_pii_patterns_add(struct nxm_pii_matcher *m, enum nxm_pii cat, const char *value,
+                         size_t len, uint32_t vid);
 
 #endif
