@@ -24,6 +24,8 @@ has_token(json_t *v)
 	const char *key;
 	json_t *m;
 
+	if (v == NULL)
+		return false;
 	switch (json_typeof(v)) {
 	case JSON_STRING:
 		return nxm_pii_token_find(json_string_value(v), json_string_length(v), &start,

@@ -12,6 +12,7 @@ nxm_fail() { NXM_N=$((NXM_N + 1)); NXM_FAILED=$((NXM_FAILED + 1)); echo "not ok 
 # NXM_SUITE names the suite in the summary line; callers that do not set it
 # keep the "integration:" line that scripts/test.sh reads.
 nxm_summary() {
+	if [ "${NXM_REQ_TMP:-0}" = 1 ]; then rm -rf "$NXM_REQ_DIR"; fi
 	echo "1..$NXM_N"
 	echo "${NXM_SUITE:-integration}: $NXM_PASSED passed, $NXM_FAILED failed"
 	[ "$NXM_FAILED" -eq 0 ]
@@ -31,11 +32,26 @@ nxm_absorb_tap() {
 		nxm_fail "$V: $label exited $rc ($(tail -n 3 "$err" | tr '\n' ' '))"
 }
 
+# The folder of req's files: under the suite's OUT (in the build tree, kept
+# for diagnosis and emptied by the suite's next run), else a temporary one
+# that nxm_summary removes. Nothing is left in the system's /tmp.
+nxm_req_dir() {
+	[ -n "${NXM_REQ_DIR:-}" ] && [ -d "$NXM_REQ_DIR" ] && return 0
+	if [ -n "${OUT:-}" ]; then
+		NXM_REQ_DIR=$OUT/req
+		mkdir -p "$NXM_REQ_DIR"
+	else
+		NXM_REQ_DIR=$(mktemp -d)
+		NXM_REQ_TMP=1
+	fi
+}
+
 # req METHOD PATH [curl args...]: sets STATUS, HDRS (file) and BODY (file).
 req() {
 	local method=$1 path=$2
 	shift 2
-	HDRS=$(mktemp) BODY=$(mktemp)
+	nxm_req_dir
+	HDRS=$(mktemp -p "$NXM_REQ_DIR") BODY=$(mktemp -p "$NXM_REQ_DIR")
 	STATUS=$(curl -sS --cacert "$CACERT" -X "$method" -D "$HDRS" -o "$BODY" -w '%{http_code}' \
 		--max-time 20 "$@" "$BASE$path" 2>"$BODY.err") || STATUS="curl-failed:$(cat "$BODY.err")"
 }
@@ -123,7 +139,8 @@ nxm_checks() {
 	req PUT /mcp
 	check_status "PUT /mcp" 405
 	check_hdr_match "405 names the allowed methods" Allow 'POST'
-	big=$(mktemp)
+	nxm_req_dir
+	big=$(mktemp -p "$NXM_REQ_DIR")
 	head -c 1100000 /dev/zero | tr '\0' 'a' >"$big"
 	req POST /mcp -H 'Content-Type: application/json' --data-binary "@$big"
 	check_status "POST /mcp over the body limit" 413

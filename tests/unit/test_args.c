@@ -191,6 +191,8 @@ test_fields_and_commands(void **state)
 	assert_int_equal(nxm_args_no_tokens(params, "a command's parameters", err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "a command's parameters"));
 	json_decref(params);
+	/* An argument not given holds none. */
+	assert_int_equal(nxm_args_no_tokens(NULL, "a command's parameters", err, sizeof(err)), 0);
 	params = parse("[{\"Name\": \"x\", \"Value\": \"PII:NAME:0123abcd\"}]");
 	assert_int_equal(nxm_args_no_tokens(params, "a command's parameters", err, sizeof(err)), 0);
 	json_decref(params);

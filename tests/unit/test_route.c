@@ -76,10 +76,12 @@ load_app(struct nxm_app *a, const char *name, const char *text)
 
 /* The shared app gets a real key file and a migrated database in a
  * private directory, as the programs have them. */
+static char dir[] = "/tmp/nxm-route-XXXXXX";
+
 static int
 setup(void **state)
 {
-	char dir[] = "/tmp/nxm-route-XXXXXX", path[128], err[512];
+	char path[128], err[512];
 	int applied = 0;
 
 	if (load_app(&app, "route.conf", config_text) != 0 || mkdtemp(dir) == NULL)
@@ -103,6 +105,7 @@ static int
 teardown(void **state)
 {
 	nxm_app_close(&app);
+	test_remove_dir(dir);
 	return 0;
 }
 
