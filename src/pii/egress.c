@@ -138,7 +138,10 @@ struct known {
 	int64_t seq;
 	uint64_t used;
 	struct values v;
-	struct nxm_pii_matcher m;
+	/* The patterns: most in m[0], rebuilt when m[1], the latest, grows to
+	 * a quarter of its size, so a request that meets a few new values
+	 * rebuilds only the few (the two are scanned together). */
+	struct nxm_pii_matcher m[2];
 	/* Strings of answers found free of the values, by keyed hash, since
 	 * the patterns last changed: an answer seen again is not scanned
 	 * again. */
@@ -154,7 +157,8 @@ static void
 known_drop(struct known *k)
 {
 	values_free(&k->v);
-	nxm_pii_matcher_clear(&k->m);
+	nxm_pii_matcher_clear(&k->m[0]);
+	nxm_pii_matcher_clear(&k->m[1]);
 	free(k->clean);
 	memset(k, 0, sizeof(*k));
 }
@@ -199,6 +203,12 @@ known_of(const char *session)
 	return k;
 }
 
+static size_t
+known_symbols(const struct known *k)
+{
+	return k->m[0].nsyms + k->m[1].nsyms;
+}
+
 /* Sessions other than k give up their patterns while the total is over
  * the budget. */
 static void
@@ -207,7 +217,7 @@ known_budget(const struct known *k)
 	size_t total = 0;
 
 	for (size_t i = 0; i < SESSIONS; i++)
-		total += known[i].m.nsyms;
+		total += known_symbols(&known[i]);
 	while (total > budget) {
 		struct known *victim = NULL;
 		for (size_t i = 0; i < SESSIONS; i++)
@@ -216,7 +226,7 @@ known_budget(const struct known *k)
 				victim = &known[i];
 		if (victim == NULL)
 			return;
-		total -= victim->m.nsyms;
+		total -= known_symbols(victim);
 		known_drop(victim);
 	}
 }
@@ -230,7 +240,7 @@ known_add(struct known *k, const char *token, const char *value, size_t len)
 	if (nxm_pii_token_parse(token, strlen(token), &cat, NULL, NULL) == -1 ||
 	    values_add(&k->v, token, &added) == -1)
 		return -1;
-	return added ? nxm_pii_patterns_add(&k->m, cat, value, len, (uint32_t)(k->v.n - 1)) : 0;
+	return added ? nxm_pii_patterns_add(&k->m[1], cat, value, len, (uint32_t)(k->v.n - 1)) : 0;
 }
 
 static int
@@ -452,17 +462,21 @@ on_match(void *arg, size_t len, uint32_t id)
 /* The matches of the session's values in the symbols y of a text that
  * starts at base in the answer, added to hs. */
 static int
-scan(const struct nxm_pii_matcher *m, const struct nxm_pii_syms *y, size_t base, struct hits *hs)
+scan(const struct known *k, const struct nxm_pii_syms *y, size_t base, struct hits *hs)
 {
-	uint32_t state = 0;
-
 	hs->y = y;
 	hs->base = base;
-	for (size_t i = 0; i < y->n; i++) {
-		state = nxm_pii_matcher_step(m, state, y->sym[i]);
-		if (nxm_pii_matcher_has_output(m, state)) {
-			hs->at = i;
-			nxm_pii_matcher_outputs(m, state, on_match, hs);
+	for (int t = 0; t < 2; t++) {
+		const struct nxm_pii_matcher *m = &k->m[t];
+		uint32_t state = 0;
+		if (nxm_pii_matcher_count(m) == 0)
+			continue;
+		for (size_t i = 0; i < y->n; i++) {
+			state = nxm_pii_matcher_step(m, state, y->sym[i]);
+			if (nxm_pii_matcher_has_output(m, state)) {
+				hs->at = i;
+				nxm_pii_matcher_outputs(m, state, on_match, hs);
+			}
 		}
 	}
 	return hs->failed ? -1 : 0;
@@ -553,7 +567,7 @@ scan_json(struct known *k, const char *text, size_t len, struct hits *hs)
 		if (nxm_pii_syms_reserve(&scratch, b - a) == -1)
 			goto out;
 		nxm_pii_normalize(text + a, b - a, true, &scratch);
-		rc = scan(&k->m, &scratch, a, hs);
+		rc = scan(k, &scratch, a, hs);
 		memset(scratch.sym, 0, scratch.n);
 		if (rc == -1)
 			goto out;
@@ -570,20 +584,26 @@ out:
 
 /* ---------------------------------------------------------------- filter */
 
-/* Brings k up to date with seen, rebuilding its automaton (and forgetting
- * what it found clean) when patterns were added. */
+/* Brings k up to date with seen, rebuilding what changed (and forgetting
+ * what it found clean) when patterns were added: m[1], or both when m[1]
+ * has grown to a quarter of m[0]. before: m[1]'s count before the rows. */
 static int
 known_update(struct known *k, const struct nxm_pii_seen *seen, size_t before)
 {
 	if (known_add_seen(k, seen) == -1)
 		return -1;
-	if (k->m.built && nxm_pii_matcher_count(&k->m) == before)
+	if (k->m[0].built && k->m[1].built && nxm_pii_matcher_count(&k->m[1]) == before)
 		return 0;
 	k->nclean = 0;
 	if (k->clean != NULL)
 		memset(k->clean, 0, CLEAN_SLOTS * sizeof(*k->clean));
 	memset(recent, 0, sizeof(recent));
-	return nxm_pii_matcher_build(&k->m);
+	if (!k->m[0].built || k->m[1].nsyms * 4 > k->m[0].nsyms) {
+		if (nxm_pii_matcher_merge(&k->m[0], &k->m[1]) == -1 ||
+		    nxm_pii_matcher_build(&k->m[0]) == -1)
+			return -1;
+	}
+	return nxm_pii_matcher_build(&k->m[1]);
 }
 
 /* The session's values, brought up to date: its map's new rows (when app
@@ -593,7 +613,7 @@ session_values(struct nxm_app *app, const struct nxm_pii_egress_session *s,
                const struct nxm_pii_seen *seen)
 {
 	struct known *k = known_of(s->id);
-	size_t before = nxm_pii_matcher_count(&k->m);
+	size_t before = nxm_pii_matcher_count(&k->m[1]);
 
 	if (!seeded) {
 		if (nxm_random(seed, sizeof(seed)) == -1) {
@@ -628,7 +648,7 @@ filter(struct known *k, const char *text, size_t len, bool json, struct nxm_buf 
 		goto out;
 	} else {
 		nxm_pii_normalize(text, len, false, &y);
-		if (scan(&k->m, &y, 0, &hs) == -1)
+		if (scan(k, &y, 0, &hs) == -1)
 			goto out;
 	}
 	if (hs.n > 0) {
@@ -671,7 +691,7 @@ nxm_pii_egress_filter(struct nxm_app *app, const struct nxm_pii_egress_session *
 	rc = 0;
 out:
 	/* A session too big to keep is read again for each answer. */
-	if (k->m.nsyms > budget)
+	if (known_symbols(k) > budget)
 		known_drop(k);
 	nxm_buf_free(&out);
 	return rc;
@@ -688,7 +708,7 @@ nxm_pii_egress_text(const struct nxm_pii_egress_session *s, const struct nxm_pii
 	/* Only what the process holds already: a log line reads no table. */
 	if (k == NULL)
 		k = &tmp;
-	if (known_update(k, seen, nxm_pii_matcher_count(&k->m)) == -1 ||
+	if (known_update(k, seen, nxm_pii_matcher_count(&k->m[1])) == -1 ||
 	    filter(k, text, len, false, out, &changed) == -1) {
 		if (k != &tmp)
 			known_drop(k);

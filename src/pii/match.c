@@ -102,6 +102,17 @@ nxm_pii_matcher_add(struct nxm_pii_matcher *m, const unsigned char *sym, size_t 
 	return 0;
 }
 
+int
+nxm_pii_matcher_merge(struct nxm_pii_matcher *dst, struct nxm_pii_matcher *src)
+{
+	for (size_t p = 0; p < src->npats; p++)
+		if (nxm_pii_matcher_add(dst, src->syms + src->pats[p].off, src->pats[p].len,
+		                        src->pats[p].id) == -1)
+			return -1;
+	nxm_pii_matcher_clear(src);
+	return 0;
+}
+
 size_t
 nxm_pii_matcher_count(const struct nxm_pii_matcher *m)
 {

@@ -42,6 +42,8 @@ void nxm_pii_matcher_clear(struct nxm_pii_matcher *m);
 int nxm_pii_matcher_add(struct nxm_pii_matcher *m, const unsigned char *sym, size_t n,
                         uint32_t id);
 size_t nxm_pii_matcher_count(const struct nxm_pii_matcher *m);
+/* Adds every pattern of src to dst (to be built), and clears src. */
+int nxm_pii_matcher_merge(struct nxm_pii_matcher *dst, struct nxm_pii_matcher *src);
 /* Builds the automaton from every pattern added so far. */
 int nxm_pii_matcher_build(struct nxm_pii_matcher *m);
 
