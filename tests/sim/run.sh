@@ -268,6 +268,16 @@ check_status "two requests within the minimum interval are throttled" 429
 ctl settings '{"rate_limits":"off","min_interval_ms":"100"}'
 call POST /_sim/faults -H 'Content-Type: application/json' --data '{"kind":"meteor"}'
 check_status "unknown fault kind" 400
+# Data written as it is, bypassing validation (tests plant canaries so).
+call POST /_sim/records -H 'Content-Type: application/json' --data '{"entity":"resources","fields":{"Description":"planted","NoSuchField":"x"}}'
+check_jq "a record written as it is: the entity's first" '.entity == "resources" and (.id | type) == "number"'
+RID=$(jq -r .id "$BODY")
+api GET "/api/spaces/resources/$RID"
+check_jq "...reads back with the fields written" '.Description == "planted" and .NoSuchField == "x"'
+call POST /_sim/records -H 'Content-Type: application/json' --data '{"entity":"nothing","fields":{}}'
+check_status "a record of an unknown entity" 400
+call POST /_sim/records -H 'Content-Type: application/json' --data "{\"entity\":\"resources\",\"id\":999999999,\"fields\":{}}"
+check_status "a record that does not exist" 404
 
 # ---------------------------------------------------------------- sessions end
 TOKEN=$LIMITED
