@@ -15,6 +15,7 @@
 #include "pii/token.h"
 
 #define SESSIONS       8
+#define RECENT         512 /* clean strings a session looks at first */
 #define DEFAULT_BUDGET (1u << 20) /* symbols: about 30 MiB of automata */
 
 /* ---------------------------------------------------------------- values
@@ -147,6 +148,9 @@ struct known {
 	 * again. */
 	uint64_t *clean;
 	size_t nclean;
+	/* A few recent ones, looked at before the table: an answer's member
+	 * names repeat record after record. */
+	uint64_t recent[RECENT];
 };
 
 static struct known known[SESSIONS];
@@ -376,23 +380,18 @@ string_hash(const unsigned char *s, size_t len)
 	return mix(h, 0xe7037ed1a0b428dbull) | 1;
 }
 
-/* A few recent clean strings, looked at before the table: an answer's
- * member names repeat record after record. */
-#define RECENT 512
-static uint64_t recent[RECENT];
-
 static bool
-clean_has(const struct known *k, uint64_t h)
+clean_has(struct known *k, uint64_t h)
 {
 	if (k->clean == NULL)
 		return false;
-	if (recent[h % RECENT] == h)
+	if (k->recent[h % RECENT] == h)
 		return true;
 	for (size_t i = h & (CLEAN_SLOTS - 1);; i = (i + 1) & (CLEAN_SLOTS - 1)) {
 		if (k->clean[i] == 0)
 			return false;
 		if (k->clean[i] == h) {
-			recent[h % RECENT] = h;
+			k->recent[h % RECENT] = h;
 			return true;
 		}
 	}
@@ -407,7 +406,7 @@ clean_add(struct known *k, uint64_t h)
 		return; /* no memo: strings are scanned again */
 	if (k->nclean >= CLEAN_SLOTS / 2) {
 		memset(k->clean, 0, CLEAN_SLOTS * sizeof(*k->clean));
-		memset(recent, 0, sizeof(recent));
+		memset(k->recent, 0, sizeof(k->recent));
 		k->nclean = 0;
 	}
 	for (i = h & (CLEAN_SLOTS - 1); k->clean[i] != 0 && k->clean[i] != h;
@@ -597,7 +596,7 @@ known_update(struct known *k, const struct nxm_pii_seen *seen, size_t before)
 	k->nclean = 0;
 	if (k->clean != NULL)
 		memset(k->clean, 0, CLEAN_SLOTS * sizeof(*k->clean));
-	memset(recent, 0, sizeof(recent));
+	memset(k->recent, 0, sizeof(k->recent));
 	if (!k->m[0].built || k->m[1].nsyms * 4 > k->m[0].nsyms) {
 		if (nxm_pii_matcher_merge(&k->m[0], &k->m[1]) == -1 ||
 		    nxm_pii_matcher_build(&k->m[0]) == -1)

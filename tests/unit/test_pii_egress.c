@@ -396,6 +396,42 @@ test_long_value(void **state)
 	nxm_pii_egress_forget();
 }
 
+/* What one session found clean says nothing of another's values. */
+static void
+test_sessions_apart(void **state)
+{
+	static const struct nxm_pii_egress_session a = {.id = "session-a", .key = (const unsigned char *)"k"},
+	                                           b = {.id = "session-b", .key = (const unsigned char *)"k"};
+	const char *text = "{\"Notes\":\"call zoe.quinn@example.net today\"}";
+	const char *values[] = {"zoe.quinn@example.net"};
+	enum nxm_pii cats[] = {NXM_PII_EMAIL};
+	struct nxm_pii_seen *seen = seen_of(values, cats, 1);
+	struct nxm_buf body = {0};
+
+	(void)state;
+	nxm_pii_egress_forget();
+	/* b knows the value, and has found another answer clean. */
+	assert_int_equal(nxm_buf_puts(&body, "{\"x\":\"nothing here at all\"}"), 0);
+	assert_int_equal(nxm_pii_egress_filter(NULL, &b, seen, &body), 0);
+	/* a, which does not, finds the text clean, twice. */
+	for (int i = 0; i < 2; i++) {
+		nxm_buf_reset(&body);
+		assert_int_equal(nxm_buf_puts(&body, text), 0);
+		assert_int_equal(nxm_pii_egress_filter(NULL, &a, NULL, &body), 0);
+		assert_non_null(strstr((const char *)body.data, "zoe.quinn"));
+	}
+	/* b does not take a's word for it. */
+	for (int i = 0; i < 2; i++) {
+		nxm_buf_reset(&body);
+		assert_int_equal(nxm_buf_puts(&body, text), 0);
+		assert_int_equal(nxm_pii_egress_filter(NULL, &b, NULL, &body), 0);
+		assert_null(strstr((const char *)body.data, "zoe.quinn"));
+	}
+	nxm_buf_free(&body);
+	nxm_pii_seen_free(seen);
+	nxm_pii_egress_forget();
+}
+
 /* The values of the session's map, issued through the store on a sqlite
  * file, are known without being met in the request. */
 static time_t
@@ -468,6 +504,7 @@ main(void)
 	        cmocka_unit_test(test_normal_form),
 	        cmocka_unit_test(test_filter_cases),
 	        cmocka_unit_test(test_long_value),
+	        cmocka_unit_test(test_sessions_apart),
 	        cmocka_unit_test(test_session_map),
 	};
 
