@@ -467,6 +467,14 @@ try {
   check(`members read in both sessions (${k.tokens.length} personal values with their tokens)`, k.tokens.length >= 20);
   await guessing(red, k);
   await elsewhere(red, k);
+  // What is no one's stays readable once members were read: the locations'
+  // names (a member's InvoicingBusinessName too).
+  const who = (await red.call('nexudus_whoami', {})).result?.structuredContent;
+  check(
+    "the locations' names show in clear after members were read",
+    who?.locations?.length > 0 && who.locations.every((l) => /^Demo Coworking /.test(l.Name)),
+    JSON.stringify(who?.locations),
+  );
   await everyArgument(red, k);
   await laundering(red, vis, k);
   await canaries(red);

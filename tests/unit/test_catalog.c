@@ -402,12 +402,12 @@ test_pii_names(void **state)
 		}
 		personal += nxm_catalog[i].personal;
 	}
-	assert_int_equal(counts[NXM_PII_NAME], 207);
+	assert_int_equal(counts[NXM_PII_NAME], 206);
 	assert_int_equal(counts[NXM_PII_EMAIL], 60);
 	assert_int_equal(counts[NXM_PII_BIO], 185);
 	assert_int_equal(counts[NXM_PII_ID_DOC], 11);
 	assert_int_equal(counts[NXM_PII_ACCESS], 57);
-	assert_int_equal(not_personal, 776);
+	assert_int_equal(not_personal, 777);
 	assert_int_equal(personal, 109);
 }
 
