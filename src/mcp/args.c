@@ -55,6 +55,17 @@ resolve(struct nxm_mcp_ctx *ctx, const char *s, char **plain, char *err, size_t 
 	return nxm_pii_store_resolve(ctx->pii, s, plain, err, errlen);
 }
 
+/* A token where no personal value belongs: -1, with the field's name. */
+static int
+refuse_token(const struct nxm_entity *e, const char *field, char *err, size_t errlen)
+{
+	snprintf(err, errlen,
+	         "%s.%s holds no personal data, so a personal-data token cannot stand there: "
+	         "tokens go back only into personal fields.",
+	         e->name, field);
+	return -1;
+}
+
 /* The text Nexudus is sent for a filter value; NULL for a value that is
  * none of text, a number or a boolean. */
 static const char *
@@ -139,13 +150,8 @@ nxm_args_filters(struct nxm_mcp_ctx *ctx, const struct nxm_entity *e, json_t *ob
 		}
 		token = json_is_string(v) && has_token(v);
 		personal = nxm_pii_classify(e, false, f->name, NULL) != NXM_PII_NONE;
-		if (token && !personal) {
-			snprintf(err, errlen,
-			         "%s.%s holds no personal data, so a personal-data token cannot "
-			         "stand there: tokens go back only into personal fields.",
-			         e->name, f->name);
-			return -1;
-		}
+		if (token && !personal)
+			return refuse_token(e, f->name, err, errlen);
 		if (personal && redacting(ctx) &&
 		    (personal_filter_allowed(e, f, bound, token, err, errlen) == -1))
 			return -1;
@@ -316,10 +322,7 @@ nxm_args_fields(struct nxm_mcp_ctx *ctx, const struct nxm_entity *e, json_t *fie
 		if (!has_token(v))
 			continue;
 		if (f == NULL || nxm_pii_classify(e, false, f->name, NULL) == NXM_PII_NONE) {
-			snprintf(err, errlen,
-			         "%s.%s holds no personal data, so a personal-data token cannot "
-			         "stand there: tokens go back only into personal fields.",
-			         e->name, f != NULL ? f->name : key);
+			refuse_token(e, f != NULL ? f->name : key, err, errlen);
 			goto fail;
 		}
 		if (resolve_in(ctx, v, err, errlen) == -1)

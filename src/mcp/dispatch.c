@@ -27,14 +27,14 @@ nxm_mcp_ctx_release(struct nxm_mcp_ctx *ctx, struct nxm_response *resp)
 {
 	int rc = 0;
 
-	/* Recording a page of new tokens costs more than redacting it, and
-	 * the answer does not need it: the store holds the write lock until
-	 * it is done, which is what a request passing those tokens back
-	 * waits for. */
 	/* The record of what the request met ends with the request; the
 	 * store, closed after it, must not reach it. */
 	if (ctx->pii != NULL)
 		nxm_pii_store_set_seen(ctx->pii, NULL);
+	/* Recording a page of new tokens costs more than redacting it, and
+	 * the answer does not need it: the store holds the write lock until
+	 * it is done, which is what a request passing those tokens back
+	 * waits for. */
 	if (ctx->pii != NULL &&
 	    (resp == NULL || nxm_response_defer(resp, record_tokens, ctx->pii) == -1))
 		rc = nxm_pii_store_close(ctx->pii, true);

@@ -537,12 +537,6 @@ add_pending(struct nxm_pii_store *st, enum nxm_pii cat, const unsigned char *mac
 	    tokset_add(&st->fresh, cat, mac, digits) == -1)
 		return -1;
 	st->npend++;
-	if (st->seen != NULL) {
-		char token[NXM_PII_TOKEN_MAX];
-		if (nxm_pii_token_of_mac(cat, mac, digits, token, sizeof(token)) == -1 ||
-		    nxm_pii_seen_add(st->seen, cat, value, len, token) == -1)
-			return -1;
-	}
 	return 0;
 }
 
@@ -601,7 +595,7 @@ nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t le
 {
 	struct nxm_pii_store *st = arg;
 	unsigned char mac[NXM_SHA256_LEN];
-	size_t digits;
+	size_t digits, pending = st->npend;
 	int rc = 0;
 
 	if (len > VALUE_MAX ||
@@ -619,6 +613,9 @@ nxm_pii_store_tokenize(void *arg, enum nxm_pii cat, const char *value, size_t le
 		rc = -1;
 	if (rc == 0)
 		rc = nxm_pii_token_of_mac(cat, mac, digits, out, outsz);
+	/* A value issued now is one the answer must not show elsewhere. */
+	if (rc == 0 && st->npend > pending)
+		rc = nxm_pii_seen_add(st->seen, cat, value, len, out);
 	nxm_wipe(mac, sizeof(mac));
 	return rc;
 }
